@@ -1,0 +1,1 @@
+"""The `evopersona` command line: a thin shell over the Python API."""

@@ -1,0 +1,19 @@
+"""Errors that a command boundary turns into a clear message and an exit code."""
+
+
+class EvoPersonaError(Exception):
+    """Base of every error the CLI reports without a traceback."""
+
+    exit_code = 1
+
+
+class InputError(EvoPersonaError):
+    """The user's input (a file, a flag, a config value) is wrong: exit code 2."""
+
+    exit_code = 2
+
+
+class WorkFailed(EvoPersonaError):
+    """The input was fine but the work could not be done: exit code 1."""
+
+    exit_code = 1
