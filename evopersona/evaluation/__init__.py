@@ -1,0 +1,1 @@
+"""Evaluation of one generator program: cascade, personas, episodes, fitness, reflection."""
