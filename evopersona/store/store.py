@@ -1,0 +1,329 @@
+"""The Store: typed reads and writes of a run's rows. The driver is its single writer and commits
+each finished evaluation (with its personas, episodes and LLM calls) in one transaction, so a crash
+loses at most the evaluations still in flight; the service and reports only read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Self
+
+from sqlalchemy import case, func
+from sqlmodel import Session, SQLModel, col, select
+
+from evopersona.errors import InputError
+from evopersona.store.codehash import code_hash
+from evopersona.store.engine import make_engine
+from evopersona.store.models import (
+    FINISHED_STATUSES,
+    EvaluationResult,
+    LLMCallIn,
+    LLMTotals,
+    RoleTotals,
+)
+from evopersona.store.tables import (
+    EpisodeRow,
+    EvaluationRow,
+    HistoryRow,
+    LLMCallRow,
+    MigrationRow,
+    PersonaRow,
+    ProgramRow,
+    RunRow,
+    utcnow,
+)
+
+
+class Store:
+    """All database access of a run. `url` is any SQLAlchemy URL (sqlite:///... or postgresql+psycopg://...)."""
+
+    def __init__(self, url: str, *, schema: str | None = None) -> None:
+        self.url = url
+        self.engine = make_engine(url, schema=schema)
+        SQLModel.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    # runs ------------------------------------------------------------------------------------
+
+    def create_or_get_run(self, name: str, config: dict[str, Any]) -> RunRow:
+        """The run called `name`; created with `config` if new (a resumed run keeps its stored config)."""
+        with self._session() as session:
+            run = session.exec(select(RunRow).where(RunRow.name == name)).first()
+            if run is None:
+                run = RunRow(name=name, config=config)
+                session.add(run)
+                session.commit()
+                session.refresh(run)
+            return run
+
+    def get_run(self, name: str) -> RunRow | None:
+        with self._session() as session:
+            return session.exec(select(RunRow).where(RunRow.name == name)).first()
+
+    def list_runs(self) -> list[RunRow]:
+        with self._session() as session:
+            return list(session.exec(select(RunRow).order_by(col(RunRow.id))))
+
+    def set_run_status(self, run_id: int, status: str) -> None:
+        with self._session() as session:
+            run = self._require(session, RunRow, run_id)
+            run.status = status
+            run.updated_at = utcnow()
+            session.add(run)
+            session.commit()
+
+    # programs --------------------------------------------------------------------------------
+
+    def add_program(
+        self,
+        run_id: int,
+        code: str,
+        *,
+        parent_ids: Sequence[int] = (),
+        island: int = 0,
+        mutation_kind: str | None = None,
+        mutation_angle: str | None = None,
+        model: str | None = None,
+        generation: int = 0,
+    ) -> tuple[ProgramRow, bool]:
+        """Store a program; if the run already holds the same normalised code, return that row.
+
+        Returns (row, created): created is False for a duplicate.
+        """
+        digest = code_hash(code)
+        with self._session() as session:
+            existing = session.exec(
+                select(ProgramRow).where(ProgramRow.run_id == run_id, ProgramRow.code_hash == digest)
+            ).first()
+            if existing is not None:
+                return existing, False
+            row = ProgramRow(
+                run_id=run_id, code=code, code_hash=digest, parent_ids=list(parent_ids), island=island,
+                mutation_kind=mutation_kind, mutation_angle=mutation_angle, model=model, generation=generation,
+            )
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            return row, True
+
+    def get_program(self, program_id: int) -> ProgramRow | None:
+        with self._session() as session:
+            return session.get(ProgramRow, program_id)
+
+    def list_programs(self, run_id: int, *, island: int | None = None) -> list[ProgramRow]:
+        query = select(ProgramRow).where(ProgramRow.run_id == run_id)
+        if island is not None:
+            query = query.where(ProgramRow.island == island)
+        with self._session() as session:
+            return list(session.exec(query.order_by(col(ProgramRow.id))))
+
+    def code_hashes(self, run_id: int) -> set[str]:
+        with self._session() as session:
+            return set(session.exec(select(ProgramRow.code_hash).where(ProgramRow.run_id == run_id)))
+
+    def lineage(self, program_id: int) -> list[ProgramRow]:
+        """The program and its ancestors through first parents, newest first, ending at a seed."""
+        chain: list[ProgramRow] = []
+        seen: set[int] = set()
+        with self._session() as session:
+            current = session.get(ProgramRow, program_id)
+            while current is not None and current.id not in seen:
+                chain.append(current)
+                seen.add(current.id)  # type: ignore[arg-type]
+                current = session.get(ProgramRow, current.parent_ids[0]) if current.parent_ids else None
+        return chain
+
+    # evaluations -----------------------------------------------------------------------------
+
+    def add_evaluation(self, program_id: int, *, status: str = "pending") -> EvaluationRow:
+        if status not in ("pending", "running"):
+            raise InputError(f"a new evaluation is pending or running, not {status!r}")
+        with self._session() as session:
+            program = self._require(session, ProgramRow, program_id)
+            row = EvaluationRow(run_id=program.run_id, program_id=program_id, status=status,
+                                started_at=utcnow() if status == "running" else None)
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            return row
+
+    def start_evaluation(self, evaluation_id: int) -> EvaluationRow:
+        with self._session() as session:
+            row = self._require(session, EvaluationRow, evaluation_id)
+            row.status = "running"
+            row.started_at = utcnow()
+            session.add(row)
+            session.commit()
+            return row
+
+    def finish_evaluation(self, evaluation_id: int, result: EvaluationResult) -> EvaluationRow:
+        """Write the outcome, personas, episodes and LLM calls of one evaluation in one transaction."""
+        with self._session() as session:
+            row = self._require(session, EvaluationRow, evaluation_id)
+            calls = [LLMCallIn.model_validate(c, from_attributes=True) for c in result.llm_calls]
+            row.status = result.status
+            row.objectives = result.objectives.model_dump() if result.objectives is not None else None
+            row.metrics = result.metrics
+            row.error = result.error
+            row.reflection = result.reflection
+            row.timings = result.timings
+            row.cost_usd = sum(c.cost_usd for c in calls)
+            row.llm_calls = len(calls)
+            row.finished_at = utcnow()
+            session.add(row)
+            session.add_all(PersonaRow(evaluation_id=evaluation_id, **p.model_dump()) for p in result.personas)
+            session.add_all(EpisodeRow(evaluation_id=evaluation_id, **e.model_dump()) for e in result.episodes)
+            session.add_all(self._call_rows(row.run_id, evaluation_id, calls))
+            session.commit()
+            return row
+
+    def record_llm_calls(self, run_id: int, calls: Iterable[Any], *, evaluation_id: int | None = None) -> int:
+        """Store LLM calls made outside an evaluation (the mutator's); returns how many were written."""
+        rows = self._call_rows(run_id, evaluation_id, [LLMCallIn.model_validate(c, from_attributes=True) for c in calls])
+        with self._session() as session:
+            session.add_all(rows)
+            session.commit()
+        return len(rows)
+
+    def get_evaluation(self, evaluation_id: int) -> EvaluationRow | None:
+        with self._session() as session:
+            return session.get(EvaluationRow, evaluation_id)
+
+    def get_evaluation_for_program(self, program_id: int) -> EvaluationRow | None:
+        """The program's latest evaluation (a re-run after a crash supersedes older ones)."""
+        with self._session() as session:
+            return session.exec(
+                select(EvaluationRow).where(EvaluationRow.program_id == program_id).order_by(col(EvaluationRow.id).desc())
+            ).first()
+
+    def finished_evaluations(self, run_id: int) -> list[tuple[ProgramRow, EvaluationRow]]:
+        """Every finished (done, failed or infeasible) evaluation of the run with its program, in finishing order."""
+        query = (
+            select(ProgramRow, EvaluationRow)
+            .join(EvaluationRow, col(EvaluationRow.program_id) == col(ProgramRow.id))
+            .where(EvaluationRow.run_id == run_id, col(EvaluationRow.status).in_(FINISHED_STATUSES))
+            .order_by(col(EvaluationRow.finished_at), col(EvaluationRow.id))
+        )
+        with self._session() as session:
+            return [(program, evaluation) for program, evaluation in session.exec(query)]
+
+    def status_counts(self, run_id: int) -> dict[str, int]:
+        query = (
+            select(EvaluationRow.status, func.count())
+            .where(EvaluationRow.run_id == run_id)
+            .group_by(col(EvaluationRow.status))
+        )
+        with self._session() as session:
+            return {status: int(count) for status, count in session.exec(query)}
+
+    def running_evaluations(self, run_id: int) -> list[EvaluationRow]:
+        with self._session() as session:
+            return list(session.exec(select(EvaluationRow).where(
+                EvaluationRow.run_id == run_id, EvaluationRow.status == "running").order_by(col(EvaluationRow.id))))
+
+    def requeue_running(self, run_id: int) -> list[EvaluationRow]:
+        """On resume: evaluations left 'running' by a crashed driver go back to 'pending' to be re-run."""
+        with self._session() as session:
+            rows = list(session.exec(select(EvaluationRow).where(
+                EvaluationRow.run_id == run_id, EvaluationRow.status == "running").order_by(col(EvaluationRow.id))))
+            for row in rows:
+                row.status = "pending"
+                row.started_at = None
+                session.add(row)
+            session.commit()
+            return rows
+
+    def pending_evaluations(self, run_id: int) -> list[EvaluationRow]:
+        with self._session() as session:
+            return list(session.exec(select(EvaluationRow).where(
+                EvaluationRow.run_id == run_id, EvaluationRow.status == "pending").order_by(col(EvaluationRow.id))))
+
+    def personas(self, evaluation_id: int) -> list[PersonaRow]:
+        with self._session() as session:
+            return list(session.exec(select(PersonaRow).where(
+                PersonaRow.evaluation_id == evaluation_id).order_by(col(PersonaRow.id))))
+
+    def episodes(self, evaluation_id: int) -> list[EpisodeRow]:
+        with self._session() as session:
+            return list(session.exec(select(EpisodeRow).where(
+                EpisodeRow.evaluation_id == evaluation_id).order_by(col(EpisodeRow.id))))
+
+    # islands and progress --------------------------------------------------------------------
+
+    def record_migrations(self, run_id: int, moves: Iterable[tuple[int, int, int]], *, evaluations: int) -> None:
+        """Store (program_id, from_island, to_island) moves made after `evaluations` evaluations."""
+        with self._session() as session:
+            session.add_all(MigrationRow(run_id=run_id, program_id=p, from_island=a, to_island=b, evaluations=evaluations)
+                            for p, a, b in moves)
+            session.commit()
+
+    def migrations(self, run_id: int) -> list[MigrationRow]:
+        with self._session() as session:
+            return list(session.exec(select(MigrationRow).where(
+                MigrationRow.run_id == run_id).order_by(col(MigrationRow.id))))
+
+    def record_history(self, run_id: int, *, evaluations: int, best_score: float | None,
+                       hypervolume: float, front_size: int) -> HistoryRow:
+        with self._session() as session:
+            row = HistoryRow(run_id=run_id, evaluations=evaluations, best_score=best_score,
+                             hypervolume=hypervolume, front_size=front_size)
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            return row
+
+    def history(self, run_id: int) -> list[HistoryRow]:
+        with self._session() as session:
+            return list(session.exec(select(HistoryRow).where(
+                HistoryRow.run_id == run_id).order_by(col(HistoryRow.evaluations), col(HistoryRow.id))))
+
+    # llm usage -------------------------------------------------------------------------------
+
+    def llm_totals(self, run_id: int) -> LLMTotals:
+        query = (
+            select(LLMCallRow.role, func.count(), func.sum(LLMCallRow.tokens_in), func.sum(LLMCallRow.tokens_out),
+                   func.sum(LLMCallRow.cost_usd), func.sum(case((col(LLMCallRow.cached), 1), else_=0)),
+                   func.count(LLMCallRow.error))
+            .where(LLMCallRow.run_id == run_id)
+            .group_by(col(LLMCallRow.role))
+        )
+        totals = LLMTotals()
+        with self._session() as session:
+            for role, calls, tin, tout, cost, cached, errors in session.exec(query):
+                part = RoleTotals(calls=calls, tokens_in=tin or 0, tokens_out=tout or 0, cost_usd=float(cost or 0.0))
+                totals.by_role[role] = part
+                totals.calls += part.calls
+                totals.tokens_in += part.tokens_in
+                totals.tokens_out += part.tokens_out
+                totals.cost_usd += part.cost_usd
+                totals.cached_calls += int(cached or 0)
+                totals.errors += int(errors or 0)
+        return totals
+
+    # helpers ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _call_rows(run_id: int, evaluation_id: int | None, calls: Sequence[LLMCallIn]) -> list[LLMCallRow]:
+        return [
+            LLMCallRow(run_id=run_id, evaluation_id=evaluation_id, **c.model_dump(exclude={"created_at"}),
+                       created_at=c.created_at or utcnow())
+            for c in calls
+        ]
+
+    @staticmethod
+    def _require(session: Session, table: type[Any], row_id: int) -> Any:
+        row = session.get(table, row_id)
+        if row is None:
+            raise InputError(f"no {table.__tablename__} row with id {row_id}")
+        return row
