@@ -139,6 +139,9 @@ class SearchConfig(_Strict):
     in_flight: int = Field(default=4, ge=1, le=1024)
     max_mutation_attempts: int = Field(default=5, ge=1)
     max_code_length: int = Field(default=65536, ge=1000)
+    near_duplicate_ratio: float = Field(
+        default=0.9995, gt=0.5, le=1.0, description="skip a child at least this similar to a known program"
+    )
 
 
 class EpisodeConfig(_Strict):

@@ -29,6 +29,7 @@ from evopersona.store.tables import (
     MigrationRow,
     PersonaRow,
     ProgramRow,
+    RejectionRow,
     RunRow,
     utcnow,
 )
@@ -272,6 +273,16 @@ class Store:
         with self._session() as session:
             return list(session.exec(select(MigrationRow).where(
                 MigrationRow.run_id == run_id).order_by(col(MigrationRow.id))))
+
+    def record_rejection(self, run_id: int, *, parent_id: int, kind: str, reason: str) -> None:
+        with self._session() as session:
+            session.add(RejectionRow(run_id=run_id, parent_id=parent_id, kind=kind, reason=reason))
+            session.commit()
+
+    def rejection_counts(self, run_id: int) -> dict[str, int]:
+        query = select(RejectionRow.kind, func.count()).where(RejectionRow.run_id == run_id).group_by(col(RejectionRow.kind))
+        with self._session() as session:
+            return {kind: int(count) for kind, count in session.exec(query)}
 
     def record_history(self, run_id: int, *, evaluations: int, best_score: float | None,
                        hypervolume: float, front_size: int) -> HistoryRow:

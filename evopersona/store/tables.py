@@ -141,6 +141,19 @@ class MigrationRow(SQLModel, table=True):
     created_at: datetime = _created()
 
 
+class RejectionRow(SQLModel, table=True):
+    """A mutator answer that produced no child (diff did not apply, syntax error, duplicate...)."""
+
+    __tablename__ = "rejections"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="runs.id", index=True)
+    parent_id: int = Field(foreign_key="programs.id")
+    kind: str
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _created()
+
+
 class HistoryRow(SQLModel, table=True):
     """Progress of the search after a number of finished evaluations (for plots and patience)."""
 

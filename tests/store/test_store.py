@@ -197,3 +197,12 @@ def test_llm_calls_accept_ledger_like_records_by_attribute(store: Store) -> None
     run = store.create_or_get_run("r", {})
     store.record_llm_calls(run.id, [LedgerRecord()])
     assert store.llm_totals(run.id).by_role["judge"].tokens_in == 7
+
+
+def test_rejections_are_recorded_and_counted(store):
+    run = store.create_or_get_run("rej", {})
+    program, _ = store.add_program(run.id, "AXES = []\ndef generate(task, n, llm, rng):\n    return []\n")
+    store.record_rejection(run.id, parent_id=program.id, kind="syntax", reason="line 3: invalid syntax")
+    store.record_rejection(run.id, parent_id=program.id, kind="syntax", reason="line 9: invalid syntax")
+    store.record_rejection(run.id, parent_id=program.id, kind="duplicate", reason="same code")
+    assert store.rejection_counts(run.id) == {"syntax": 2, "duplicate": 1}
