@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    TypeAdapter,
+    ValidationError,
+)
 
 from evopersona.errors import WorkFailed
 
@@ -60,6 +68,9 @@ class PersonaRecord(BaseModel):
     policy: StrictStr
 
 
+_RECORDS = TypeAdapter(list[PersonaRecord])
+
+
 class ProgramOutput(BaseModel):
     """A validated run of a program: its axes, whether it is the no-persona baseline, its records."""
 
@@ -107,15 +118,12 @@ def validate_records(raw: Any, n: int, *, no_persona: bool) -> list[PersonaRecor
         raise ContractViolation(f"generate() returned {type(raw).__name__}, expected a list of {n} records")
     if len(raw) != n:
         raise ContractViolation(f"generate() returned {len(raw)} records, expected exactly {n}")
-    records: list[PersonaRecord] = []
+    try:
+        records = _RECORDS.validate_python(raw)
+    except ValidationError:
+        records = [_validate_one(i, item) for i, item in enumerate(raw)]
     seen: set[str] = set()
-    for i, item in enumerate(raw):
-        if not isinstance(item, dict):
-            raise ContractViolation(f"record {i} is {type(item).__name__}, expected a dict")
-        try:
-            record = PersonaRecord.model_validate(item)
-        except ValidationError as exc:
-            raise ContractViolation(f"record {i}: {_first_error(exc)}") from None
+    for i, record in enumerate(records):
         if not record.persona_id.strip():
             raise ContractViolation(f"record {i}: persona_id is blank")
         if not record.description.strip():
@@ -127,8 +135,17 @@ def validate_records(raw: Any, n: int, *, no_persona: bool) -> list[PersonaRecor
         if record.persona_id in seen:
             raise ContractViolation(f"record {i}: duplicate persona_id '{record.persona_id}'")
         seen.add(record.persona_id)
-        records.append(record)
     return records
+
+
+def _validate_one(i: int, item: Any) -> PersonaRecord:
+    """The slow path, taken only when the batch is invalid: find the first bad record and say why."""
+    if not isinstance(item, dict):
+        raise ContractViolation(f"record {i} is {type(item).__name__}, expected a dict")
+    try:
+        return PersonaRecord.model_validate(item)
+    except ValidationError as exc:
+        raise ContractViolation(f"record {i}: {_first_error(exc)}") from None
 
 
 def validate_output(axes: Any, no_persona: Any, records: Any, n: int) -> ProgramOutput:

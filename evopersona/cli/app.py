@@ -23,6 +23,7 @@ app = typer.Typer(
 # Each module exposes `register(app)`. Only commands that are built are listed.
 COMMAND_MODULES = [
     "evopersona.cli.tasks_cmd",
+    "evopersona.cli.sample_cmd",
 ]
 
 

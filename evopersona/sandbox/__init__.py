@@ -1,0 +1,1 @@
+"""Run untrusted generator programs: static gate, confined worker processes, pool, LLM bridge."""

@@ -1,0 +1,234 @@
+"""A pool of reusable sandbox workers and the parent's half of each call.
+
+Spawning a confined interpreter costs tens of milliseconds, so workers are kept and reused; a worker
+that crashes, overruns its time or floods the pipe is killed with its whole process group and
+replaced on the next call. The wall-clock budget counts only the child's time: while the parent is
+serving the program's LLM requests the clock is paused, since that latency is not the program's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from pydantic import ValidationError
+
+from evopersona.config import SandboxConfig
+from evopersona.generator import (
+    ContractViolation,
+    ProgramFailed,
+    ProgramOutput,
+    validate_output,
+)
+from evopersona.sandbox import limits
+from evopersona.sandbox.bridge import BridgeRequest, Handler, no_llm_handler
+from evopersona.sandbox.gate import check_source
+from evopersona.sandbox.protocol import (
+    FrameError,
+    FrameTimeout,
+    FrameTooLarge,
+    read_frame,
+    write_frame,
+)
+
+SPAWN_TIMEOUT_S = 30.0
+FRAME_SLACK_BYTES = 64 * 1024
+APPROVED_CACHE = 256
+_SIGNAL_REASONS = {
+    signal.SIGXCPU: ("cpu", "CPU time limit of {cpu}s exceeded"),
+    signal.SIGKILL: ("crashed", "the worker was killed (likely out of memory)"),
+    signal.SIGSEGV: ("crashed", "the worker crashed (segmentation fault)"),
+    signal.SIGXFSZ: ("crashed", "the worker exceeded the file size limit"),
+}
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    if message not in _warned:
+        _warned.add(message)
+        warnings.warn(f"sandbox: {message}", RuntimeWarning, stacklevel=3)
+
+
+class WorkerProcess:
+    """One confined `python -I -B -m evopersona.sandbox.worker` child and its private directory."""
+
+    def __init__(self, config: SandboxConfig, module: str = "evopersona.sandbox.worker") -> None:
+        self.config = config
+        self.max_frame_bytes = config.max_output_bytes + FRAME_SLACK_BYTES
+        self.workdir: Path = limits.make_workdir()
+        self.log = open(self.workdir / "worker.log", "wb")  # noqa: SIM115 - lives as long as the worker
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-B", "-m", module],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
+            env=limits.minimal_env(self.workdir), cwd=self.workdir, start_new_session=True, close_fds=True,
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.fd_in, self.fd_out = self.proc.stdout.fileno(), self.proc.stdin.fileno()
+        settings = {"type": "settings", "workdir": str(self.workdir), "memory_mb": config.memory_mb,
+                    "max_frame_bytes": self.max_frame_bytes}
+        try:
+            write_frame(self.fd_out, settings)
+            ready = read_frame(self.fd_in, self.max_frame_bytes, time.monotonic() + SPAWN_TIMEOUT_S)
+        except (FrameError, FrameTimeout, OSError) as exc:
+            self.kill()
+            raise ProgramFailed("sandbox", f"the sandbox worker failed to start: {exc}") from None
+        self.uid = int(ready.get("uid", -1))
+        for message in ready.get("warnings", []):
+            _warn_once(str(message))
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        """Kill the worker's whole process group and remove its directory."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                stream.close()
+        self.log.close()
+        limits.remove_workdir(self.workdir)
+
+    def stop(self) -> None:
+        """Ask the worker to exit, then make sure it did."""
+        if self.alive():
+            try:
+                write_frame(self.fd_out, {"type": "stop"})
+                self.proc.wait(timeout=2)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        self.kill()
+
+    def _death_reason(self) -> ProgramFailed:
+        try:
+            code = self.proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return ProgramFailed("crashed", "the worker stopped answering")
+        if code < 0 and -code in _SIGNAL_REASONS:
+            kind, text = _SIGNAL_REASONS[signal.Signals(-code)]
+            return ProgramFailed(kind, text.format(cpu=self.config.cpu_seconds))
+        return ProgramFailed("crashed", f"the worker exited unexpectedly (exit code {code})")
+
+    def call(self, job: dict[str, Any], handler: Handler) -> dict[str, Any]:
+        """Send one job and serve its LLM requests until the result arrives. Raises ProgramFailed."""
+        deadline = time.monotonic() + self.config.timeout_s
+        handler_error: BaseException | None = None
+        try:
+            write_frame(self.fd_out, job)
+            while True:
+                message = read_frame(self.fd_in, self.max_frame_bytes, deadline)
+                if message["type"] != "llm":
+                    break
+                started = time.monotonic()
+                reply, handler_error = self._serve(message, handler, handler_error)
+                deadline += time.monotonic() - started
+                write_frame(self.fd_out, reply)
+        except FrameTimeout:
+            self.kill()
+            raise ProgramFailed("timeout", f"the program ran longer than {self.config.timeout_s:g}s") from None
+        except FrameTooLarge as exc:
+            self.kill()
+            raise ProgramFailed("output", str(exc)) from None
+        except (FrameError, BrokenPipeError):
+            failure = self._death_reason()
+            self.kill()
+            raise failure from None
+        except BaseException:
+            self.kill()
+            raise
+        if handler_error is not None:
+            raise handler_error
+        return message
+
+    @staticmethod
+    def _serve(message: dict[str, Any], handler: Handler,
+               earlier: BaseException | None) -> tuple[dict[str, Any], BaseException | None]:
+        if earlier is not None:
+            return {"type": "llm_error", "reason": f"an earlier LLM request failed: {earlier}"}, earlier
+        try:
+            requests = [BridgeRequest.model_validate(r) for r in message.get("requests", [])]
+        except ValidationError as exc:
+            return {"type": "llm_error", "reason": f"invalid LLM request: {exc.errors()[0]['msg']}"}, None
+        try:
+            texts = handler(requests)
+        except Exception as exc:  # noqa: BLE001 - re-raised to the caller once the child has stopped
+            return {"type": "llm_error", "reason": f"the LLM request failed: {exc}"}, exc
+        if len(texts) != len(requests) or not all(isinstance(t, str) for t in texts):
+            raise TypeError("the LLM handler must return one string per request")
+        return {"type": "llm_result", "texts": texts}, None
+
+
+class SandboxPool:
+    """Runs generator programs in reusable confined workers; safe to call from several threads."""
+
+    def __init__(self, config: SandboxConfig | None = None, handler: Handler | None = None) -> None:
+        self.config = config or SandboxConfig()
+        self.handler = handler or no_llm_handler
+        self._slots: queue.LifoQueue[WorkerProcess | None] = queue.LifoQueue()
+        for _ in range(self.config.pool_size):
+            self._slots.put(None)
+        self.spawned = 0
+        self._approved: dict[str, None] = {}
+
+    def run(self, source: str, task: dict[str, Any], n: int, seed: int,
+            handler: Handler | None = None) -> ProgramOutput:
+        """Gate, run and validate one `generate(task, n, llm, rng)` call. Raises ProgramFailed."""
+        digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
+        if digest not in self._approved:
+            check_source(source)
+            self._approved[digest] = None
+            if len(self._approved) > APPROVED_CACHE:
+                self._approved.pop(next(iter(self._approved)))
+        job = {"type": "run", "hash": digest, "source": source,
+               "task": task, "n": n, "seed": seed, "cpu_seconds": self.config.cpu_seconds,
+               "max_output_bytes": self.config.max_output_bytes}
+        reply = self._call(job, handler or self.handler)
+        if reply["type"] == "error" and reply.get("kind") == "contract":
+            raise ContractViolation(str(reply.get("reason", "")))
+        if reply["type"] == "error":
+            raise ProgramFailed(str(reply.get("kind", "program_error")), str(reply.get("reason", "")))
+        return validate_output(reply["axes"], reply["no_persona"], reply["records"], n)
+
+    def _call(self, job: dict[str, Any], handler: Handler) -> dict[str, Any]:
+        worker = self._slots.get()
+        try:
+            if worker is None or not worker.alive():
+                if worker is not None:
+                    worker.kill()
+                worker = None
+                worker = WorkerProcess(self.config)
+                self.spawned += 1
+            reply = worker.call(job, handler)
+            if reply["type"] not in ("result", "error"):
+                worker.kill()
+                worker = None
+                raise ProgramFailed("crashed", f"unexpected message '{reply['type']}' from the worker")
+            return reply
+        finally:
+            self._slots.put(worker if worker is not None and worker.alive() else None)
+
+    def close(self) -> None:
+        for _ in range(self.config.pool_size):
+            worker = self._slots.get()
+            if worker is not None:
+                worker.stop()
+
+    def __enter__(self) -> SandboxPool:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

@@ -1,0 +1,81 @@
+"""Length-prefixed JSON frames over pipes: the only channel between the parent and a worker.
+
+A 4-byte big-endian length then UTF-8 JSON. Stdlib only, because the worker imports it before it
+drops privileges and must stay light. Readers enforce a size cap before allocating, so a hostile
+child cannot make the parent buffer an unbounded frame.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import struct
+import time
+from collections.abc import Callable
+from typing import Any
+
+HEADER = struct.Struct(">I")
+
+
+class FrameError(Exception):
+    """The peer closed the pipe, sent garbage, or exceeded the size cap."""
+
+
+class FrameTimeout(Exception):
+    """No complete frame arrived before the deadline."""
+
+
+class FrameTooLarge(FrameError):
+    """The peer announced a frame larger than the cap."""
+
+
+def encode(message: dict[str, Any], default: Callable[[Any], Any] | None = None) -> bytes:
+    body = json.dumps(message, ensure_ascii=True, allow_nan=False, separators=(",", ":"),
+                      default=default).encode("utf-8")
+    return HEADER.pack(len(body)) + body
+
+
+def write_frame(fd: int, message: dict[str, Any]) -> None:
+    """Write one frame to a file descriptor (blocking; pipes absorb it or the reader drains it)."""
+    write_all(fd, encode(message))
+
+
+def write_all(fd: int, frame: bytes) -> None:
+    data = memoryview(frame)
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining:
+        if deadline is not None:
+            wait = deadline - time.monotonic()
+            if wait <= 0:
+                raise FrameTimeout("deadline passed while waiting for the peer")
+            ready, _, _ = select.select([fd], [], [], wait)
+            if not ready:
+                raise FrameTimeout("deadline passed while waiting for the peer")
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            raise FrameError("peer closed the pipe")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int, max_bytes: int, deadline: float | None = None) -> dict[str, Any]:
+    """Read one frame; raise FrameTooLarge before reading a body over `max_bytes`."""
+    (size,) = HEADER.unpack(_read_exact(fd, HEADER.size, deadline))
+    if size > max_bytes:
+        raise FrameTooLarge(f"frame of {size} bytes exceeds the {max_bytes}-byte limit")
+    try:
+        message = json.loads(_read_exact(fd, size, deadline).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FrameError(f"malformed frame: {exc}") from None
+    if not isinstance(message, dict) or "type" not in message:
+        raise FrameError("malformed frame: expected an object with a 'type'")
+    return message
