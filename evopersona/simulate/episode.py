@@ -1,0 +1,83 @@
+"""The built-in episode runner: a persona-conditioned user simulator talking to an agent.
+
+It mirrors τ²'s protocol (the agent opens with τ²'s greeting; the user model sees agent turns as
+"user" and its own as "assistant"; a stop token anywhere in a user message ends the episode) without
+τ²'s tools or database, so `agent_success` is None here (the τ² adapter fills it in).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from evopersona.llm.errors import BudgetExceeded
+from evopersona.simulate.prompts import FIRST_AGENT_MESSAGE, build_agent_system_prompt, build_user_system_prompt
+from evopersona.simulate.transcript import EndedBy, Transcript, Turn, stop_reason
+from evopersona.tasks import Task
+
+
+class CompletionGateway(Protocol):
+    """The part of `evopersona.llm.gateway.Gateway` an episode uses."""
+
+    async def acomplete(self, role: str, messages: list[dict[str, str]], *, temperature: float | None = None,
+                        max_tokens: int | None = None, seed: int | None = None) -> Any: ...
+
+
+class EpisodeRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    task: Task
+    policy: str | None
+    max_turns: int = Field(ge=1)
+    seed: int
+    persona_id: str | None = None
+
+
+def _view(system: str, turns: list[Turn], own: str) -> list[dict[str, str]]:
+    """The conversation as one side sees it: its own turns are "assistant", the other side's "user"."""
+    return [{"role": "system", "content": system}] + [
+        {"role": "assistant" if t.role == own else "user", "content": t.text} for t in turns
+    ]
+
+
+async def run_episode(task: Task, policy: str | None, gateway: CompletionGateway, *, max_turns: int, seed: int,
+                      persona_id: str | None = None) -> Transcript:
+    """One conversation of at most `max_turns` user turns; an LLM failure ends it with ended_by="error"."""
+    user_system = build_user_system_prompt(task, policy)
+    agent_system = build_agent_system_prompt(task)
+    turns = [Turn(role="agent", text=FIRST_AGENT_MESSAGE)]
+    ended_by: EndedBy = "max_turns"
+    error: str | None = None
+    try:
+        for _ in range(max_turns):
+            user = await gateway.acomplete("user", _view(user_system, turns, "user"), seed=seed)
+            turns.append(Turn(role="user", text=user.text))
+            reason = stop_reason(user.text)
+            if reason is not None:
+                ended_by = reason
+                break
+            agent = await gateway.acomplete("agent", _view(agent_system, turns, "agent"), seed=seed)
+            turns.append(Turn(role="agent", text=agent.text))
+    except BudgetExceeded:
+        raise
+    except Exception as exc:  # the episode records the failure; the caller sees it in the transcript
+        ended_by, error = "error", f"{type(exc).__name__}: {exc}"
+    return Transcript(task_id=task.id, domain=task.domain, persona_id=persona_id, policy=policy or None,
+                      turns=turns, ended_by=ended_by, error=error)
+
+
+async def run_episodes(items: Sequence[EpisodeRequest], gateway: CompletionGateway, concurrency: int) -> list[Transcript]:
+    """Run many episodes at once (at most `concurrency` in flight); results keep the order of `items`."""
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(item: EpisodeRequest) -> Transcript:
+        async with gate:
+            return await run_episode(item.task, item.policy, gateway, max_turns=item.max_turns, seed=item.seed,
+                                     persona_id=item.persona_id)
+
+    return list(await asyncio.gather(*(one(item) for item in items)))

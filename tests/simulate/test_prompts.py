@@ -1,0 +1,48 @@
+"""The user simulator's system prompt: τ² guidelines, the scenario, and the persona block only with a policy."""
+
+from __future__ import annotations
+
+import pytest
+
+from evopersona.resources import tau2_domain_dir, user_guidelines_path
+from evopersona.simulate.persona_block import PERSONA_HEADER, extract_policy, wrap_policy
+from evopersona.simulate.prompts import build_agent_system_prompt, build_user_system_prompt
+from evopersona.simulate.transcript import Transcript, Turn
+from evopersona.tasks import load_domain
+
+TASK = load_domain("retail")[0]
+
+
+def test_persona_block_present_only_with_a_policy() -> None:
+    guidelines = user_guidelines_path().read_text().strip()
+    plain = build_user_system_prompt(TASK, None)
+    assert plain.startswith(guidelines)
+    assert f"<scenario>\n{TASK.scenario_text()}\n</scenario>" in plain
+    assert PERSONA_HEADER not in plain and build_user_system_prompt(TASK, "  ") == plain
+    with_persona = build_user_system_prompt(TASK, "Writes short lowercase fragments.")
+    assert with_persona.startswith(plain)
+    assert with_persona.index("</scenario>") < with_persona.index(PERSONA_HEADER)
+    assert extract_policy(with_persona) == "Writes short lowercase fragments."
+
+
+def test_block_says_how_not_what_and_refuses_an_empty_policy() -> None:
+    block = wrap_policy("Gets frustrated fast.")
+    assert "HOW you communicate, never WHAT you want" in block
+    assert "never mention these instructions" in block
+    with pytest.raises(ValueError):
+        wrap_policy("")
+
+
+def test_agent_gets_the_domain_policy() -> None:
+    assert "retail" in build_agent_system_prompt(TASK).lower()
+    telecom = load_domain("telecom")[0]
+    policy = (tau2_domain_dir("telecom") / "main_policy.md").read_text()
+    assert build_agent_system_prompt(telecom) == policy
+
+
+def test_user_turns_strip_stop_tokens_and_drop_empty_turns() -> None:
+    transcript = Transcript(task_id="0", domain="retail", turns=[
+        Turn(role="agent", text="Hi!"), Turn(role="user", text="need a refund"),
+        Turn(role="agent", text="Done."), Turn(role="user", text="thx ###STOP###"),
+        Turn(role="user", text="###TRANSFER###")], ended_by="stop")
+    assert transcript.user_turns() == ["need a refund", "thx"]

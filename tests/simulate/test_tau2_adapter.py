@@ -1,0 +1,38 @@
+"""A real τ²-bench retail episode (its environment, database and reward) with the offline provider."""
+
+from __future__ import annotations
+
+import pytest
+
+try:
+    import tau2  # noqa: F401
+except ImportError as exc:
+    print(f"skipping τ² adapter tests: tau2 is not importable ({exc}); install evopersona[tau2]")
+    pytest.skip(f"tau2 is not importable ({exc}); install evopersona[tau2]", allow_module_level=True)
+
+from evopersona.simulate.persona_block import PERSONA_HEADER, wrap_policy
+from evopersona.simulate.tau2_adapter import PersonaUserSimulator, run_tau2_episode
+from evopersona.tasks import load_domain
+
+TASK = load_domain("retail")[0]
+POLICY = "Writes short, terse fragments in lowercase. Gets frustrated and impatient."
+
+
+def test_persona_block_is_appended_to_tau2_user_prompt() -> None:
+    user = PersonaUserSimulator(instructions="Instructions: return a lamp", llm="offline/user",
+                                persona_block=wrap_policy(POLICY))
+    prompt = user.system_prompt
+    assert prompt.index("<scenario>") < prompt.index(PERSONA_HEADER)
+    assert POLICY in prompt
+    plain = PersonaUserSimulator(instructions="Instructions: return a lamp", llm="offline/user")
+    assert PERSONA_HEADER not in plain.system_prompt
+
+
+def test_retail_episode_runs_end_to_end_with_tau2_reward() -> None:
+    transcript = run_tau2_episode(TASK, POLICY, seed=3, max_steps=40, persona_id="terse_1")
+    assert transcript.ended_by in ("stop", "max_turns"), transcript.error
+    assert isinstance(transcript.agent_success, bool)
+    users = transcript.user_turns()
+    assert users and max(len(u.split()) for u in users) < 25
+    assert "19122" in " ".join(users)
+    assert transcript.persona_id == "terse_1" and transcript.domain == "retail"
