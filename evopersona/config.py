@@ -115,6 +115,7 @@ class FitnessConfig(_Strict):
     human_test_fraction: float = Field(default=0.2, gt=0, lt=1)
     baseline_program: str = "baseline.py"
     baseline_personas_per_task: int = Field(default=4, ge=1)
+    reference_tasks: int | None = Field(default=None, ge=1, description="cap on train tasks for baseline episodes")
     llm_preservation_judge: bool = False
     realism_judges: bool = False
 

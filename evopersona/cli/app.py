@@ -23,7 +23,10 @@ app = typer.Typer(
 # Each module exposes `register(app)`. Only commands that are built are listed.
 COMMAND_MODULES = [
     "evopersona.cli.tasks_cmd",
+    "evopersona.cli.evolve_cmd",
+    "evopersona.cli.results_cmd",
     "evopersona.cli.sample_cmd",
+    "evopersona.cli.score_cmd",
 ]
 
 

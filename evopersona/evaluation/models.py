@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from evopersona.config import RunConfig
+from evopersona.store.models import EvaluationResult
 from evopersona.tasks import Task
 
-EvaluationStatus = Literal["done", "failed", "infeasible"]
 Stage = Literal["contract", "preservation", "generation", "episodes", "fitness", "complete"]
 
 
@@ -26,24 +26,9 @@ class EvaluationJob(BaseModel):
     reflect: bool = True
 
 
-class PersonaRow(BaseModel):
-    task_id: str
-    persona_id: str
-    description: str
-    axis_placement: dict[str, bool]
-    policy: str
+class EvaluationOutcome(BaseModel):
+    """A finished evaluation: the store's result plus the cascade stage it stopped at."""
 
-
-class EvaluationResult(BaseModel):
     program_id: int
-    status: EvaluationStatus
     stage: Stage
-    objectives: dict[str, Any] | None = None
-    metrics: dict[str, Any] = Field(default_factory=dict)
-    error: str | None = None
-    reflection: str | None = None
-    personas: list[PersonaRow] = Field(default_factory=list)
-    episodes: list[dict[str, Any]] = Field(default_factory=list)
-    llm_calls: list[dict[str, Any]] = Field(default_factory=list)
-    timings: dict[str, float] = Field(default_factory=dict)
-    cost_usd: float = 0.0
+    result: EvaluationResult

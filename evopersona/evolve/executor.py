@@ -1,6 +1,6 @@
 """Where evaluations run: Ray tasks (local cluster by default, or a cluster) or inline threads.
 
-Both executors take an `EvaluationJob` and give back an `EvaluationResult`; the driver awaits them
+Both executors take an `EvaluationJob` and give back an `EvaluationOutcome`; the driver awaits them
 and stays the only writer of the database. Generated programs never run here: the worker runs them
 in its sandbox pool.
 """
@@ -13,14 +13,15 @@ from typing import Protocol
 
 from evopersona.config import RayConfig
 from evopersona.errors import WorkFailed
-from evopersona.evaluation.models import EvaluationJob, EvaluationResult
+from evopersona.evaluation.models import EvaluationJob, EvaluationOutcome
 from evopersona.evaluation.worker import run_job_json
+from evopersona.store.models import EvaluationResult
 
 log = logging.getLogger(__name__)
 
 
 class Executor(Protocol):
-    async def submit(self, job: EvaluationJob) -> EvaluationResult: ...
+    async def submit(self, job: EvaluationJob) -> EvaluationOutcome: ...
 
     def shutdown(self) -> None: ...
 
@@ -28,8 +29,8 @@ class Executor(Protocol):
 class InlineExecutor:
     """Runs evaluations in threads of the driver process: for debugging, no Ray involved."""
 
-    async def submit(self, job: EvaluationJob) -> EvaluationResult:
-        return EvaluationResult.model_validate_json(await asyncio.to_thread(run_job_json, job.model_dump_json()))
+    async def submit(self, job: EvaluationJob) -> EvaluationOutcome:
+        return EvaluationOutcome.model_validate_json(await asyncio.to_thread(run_job_json, job.model_dump_json()))
 
     def shutdown(self) -> None:
         from evopersona.evaluation.worker import close_worker_context
@@ -61,13 +62,14 @@ class RayExecutor:
             self._owns_ray = True
         self._remote = ray.remote(max_retries=config.max_retries, num_cpus=1)(run_job_json)
 
-    async def submit(self, job: EvaluationJob) -> EvaluationResult:
+    async def submit(self, job: EvaluationJob) -> EvaluationOutcome:
         ref = self._remote.remote(job.model_dump_json())
         try:
             payload = await ref
         except self._ray.exceptions.RayError as exc:
-            return EvaluationResult(program_id=job.program_id, status="failed", stage="complete", error=f"worker failure: {exc}")
-        return EvaluationResult.model_validate_json(payload)
+            failure = EvaluationResult(status="failed", error=f"worker failure after retries: {exc}")
+            return EvaluationOutcome(program_id=job.program_id, stage="complete", result=failure)
+        return EvaluationOutcome.model_validate_json(payload)
 
     def shutdown(self) -> None:
         if self._owns_ray:

@@ -1,0 +1,356 @@
+"""The driver of an evolution run: asynchronous, steady-state, single writer of the database.
+
+As many evaluations as configured are in flight; whenever one finishes, its result is committed at
+once, the islands are updated and a new child is proposed (parent + inspirations → mutator → diff →
+checks → evaluation). A killed driver loses nothing that finished: on resume, programs whose
+evaluation never finished are evaluated again and no program is created twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+from evopersona.config import RunConfig
+from evopersona.evaluation.models import EvaluationJob, EvaluationOutcome
+from evopersona.evolve.archive import ProgramRecord, summarise
+from evopersona.evolve.diff import ChildChecks, MutationRejected, NearDuplicateIndex, apply_mutation
+from evopersona.evolve.executor import Executor
+from evopersona.evolve.islands import Islands, Migration
+from evopersona.evolve.mutation_prompt import PromptProgram, build_mutation_prompt
+from evopersona.evolve.seeds import load_seed_code
+from evopersona.llm.errors import BudgetExceeded, LLMCallFailed
+from evopersona.store.models import Objectives
+from evopersona.store.store import Store
+from evopersona.store.tables import EvaluationRow, ProgramRow
+from evopersona.tasks import Task
+
+StopReason = Literal["max_evaluations", "max_wall_time", "patience", "budget", "interrupted", "no_progress"]
+
+
+@dataclass
+class EngineStats:
+    """Live counters for the progress display and the final summary."""
+
+    finished: int = 0
+    in_flight: int = 0
+    failed: int = 0
+    infeasible: int = 0
+    rejected_mutations: int = 0
+    best_score: float | None = None
+    best_program_id: int | None = None
+    front_size: int = 0
+    hypervolume: float = 0.0
+    llm_calls: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
+    evaluations_since_best: int = 0
+    stop_reason: StopReason | None = None
+    rejections: dict[str, int] = field(default_factory=dict)
+
+
+class EvolutionEngine:
+    def __init__(
+        self,
+        config: RunConfig,
+        store: Store,
+        executor: Executor,
+        gateway: object,
+        tasks: list[Task],
+        reference_dir: str,
+        on_update: object = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.executor = executor
+        self.gateway = gateway
+        self.tasks = tasks
+        self.reference_dir = reference_dir
+        self.on_update = on_update
+        self.stats = EngineStats()
+        self.islands = Islands(config.search, seed=config.seed)
+        self.near_duplicates = NearDuplicateIndex(config.search.near_duplicate_ratio)
+        self.known_hashes: set[str] = set()
+        self.rng = random.Random(config.seed)
+        self.run_id = 0
+        self._pending: list[EvaluationRow] = []
+        self._programs: dict[int, ProgramRow] = {}
+        self._objectives: dict[int, Objectives] = {}
+        self._reflections: dict[int, str | None] = {}
+        self._stopping = False
+        self._started = time.monotonic()
+        self._job_counter = 0
+
+    # setup -----------------------------------------------------------------------------------
+
+    def bootstrap(self) -> None:
+        """Load the run's state from the database (new run: seed programs on their islands)."""
+        run = self.store.create_or_get_run(self.config.name, self.config.model_dump(mode="json"))
+        self.run_id = run.id
+        self.store.requeue_running(self.run_id)
+        for program in self.store.list_programs(self.run_id):
+            self._remember_program(program)
+        if not self._programs:
+            self._add_seeds()
+        for program, evaluation in self.store.finished_evaluations(self.run_id):
+            self._absorb(program, evaluation.status, evaluation.objectives, evaluation.reflection)
+        for move in self.store.migrations(self.run_id):
+            self.islands.apply([Migration(move.program_id, move.from_island, move.to_island)], move.evaluations)
+        self._pending = self.store.pending_evaluations(self.run_id)
+        self._job_counter = self.stats.finished
+        totals = self.store.llm_totals(self.run_id)
+        self.stats.llm_calls, self.stats.tokens = totals.calls, totals.tokens_in + totals.tokens_out
+        self.stats.cost_usd = totals.cost_usd
+        self._record_driver_calls()
+        self._refresh_front()
+
+    def _add_seeds(self) -> None:
+        for index, name in enumerate(self.config.search.seed_programs):
+            code = load_seed_code(name)
+            program, created = self.store.add_program(
+                self.run_id, code, island=index % self.config.search.islands, mutation_kind="seed", model=name
+            )
+            if created:
+                self._remember_program(program)
+                self.store.add_evaluation(program.id)
+
+    def _remember_program(self, program: ProgramRow) -> None:
+        self._programs[program.id] = program
+        self.known_hashes.add(program.code_hash)
+        self.near_duplicates.add(str(program.id), program.code)
+
+    def _absorb(self, program: ProgramRow, status: str, objectives: dict | None, reflection: str | None) -> None:
+        """Count a finished evaluation and, when it has objectives, make it selectable."""
+        self.stats.finished += 1
+        self.stats.failed += status == "failed"
+        self.stats.infeasible += status == "infeasible"
+        self._reflections[program.id] = reflection
+        if objectives is None:
+            return
+        parsed = Objectives.model_validate(objectives)
+        self._objectives[program.id] = parsed
+        self.islands.add(ProgramRecord.from_objectives(program.id, program.island, parsed))
+        if parsed.feasible and (self.stats.best_score is None or parsed.score > self.stats.best_score + 1e-9):
+            self.stats.best_score = parsed.score
+            self.stats.best_program_id = program.id
+            self.stats.evaluations_since_best = 0
+        else:
+            self.stats.evaluations_since_best += 1
+
+    def _refresh_front(self) -> None:
+        summary = summarise(list(self.islands.records.values()))
+        self.stats.front_size = summary.front_size
+        self.stats.hypervolume = summary.hypervolume
+
+    # the loop --------------------------------------------------------------------------------
+
+    def request_stop(self) -> None:
+        """Graceful stop (first Ctrl-C): propose nothing new, let in-flight evaluations finish."""
+        self._stopping = True
+        self.stats.stop_reason = self.stats.stop_reason or "interrupted"
+
+    def _stop_reason(self) -> StopReason | None:
+        search = self.config.search
+        if self.stats.finished >= search.max_evaluations:
+            return "max_evaluations"
+        if search.max_wall_seconds is not None and time.monotonic() - self._started >= search.max_wall_seconds:
+            return "max_wall_time"
+        if search.patience is not None and self.stats.evaluations_since_best >= search.patience:
+            return "patience"
+        return None
+
+    async def run(self) -> EngineStats:
+        in_flight: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                reason = self._stop_reason()
+                if reason and not self._stopping:
+                    self.stats.stop_reason = reason
+                    self._stopping = True
+                budget_left = self.config.search.max_evaluations - self.stats.finished - len(in_flight)
+                while (not self._stopping and len(in_flight) < self.config.search.in_flight and budget_left > 0
+                       and self._can_start()):
+                    in_flight.add(asyncio.create_task(self._one_evaluation()))
+                    budget_left -= 1
+                if not in_flight and not self._stopping and budget_left > 0 and not self._can_start():
+                    self.stats.stop_reason = "no_progress"
+                self.stats.in_flight = len(in_flight)
+                self._notify()
+                if not in_flight:
+                    break
+                done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    self._settle(task)
+        except asyncio.CancelledError:
+            for task in in_flight:
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
+            self.stats.stop_reason = "interrupted"
+            raise
+        finally:
+            self.stats.in_flight = 0
+            self._notify()
+        return self.stats
+
+    def _can_start(self) -> bool:
+        """A slot can start with a pending evaluation, or a child once some program has objectives."""
+        return bool(self._pending) or bool(self.islands.records)
+
+    def _settle(self, task: asyncio.Task[None]) -> None:
+        error = task.exception()
+        if error is None:
+            return
+        if isinstance(error, BudgetExceeded):
+            self.stats.stop_reason = "budget"
+            self._stopping = True
+            return
+        if isinstance(error, _NoChild):
+            self.stats.stop_reason = self.stats.stop_reason or "no_progress"
+            self._stopping = True
+            return
+        raise error
+
+    def _notify(self) -> None:
+        if callable(self.on_update):
+            self.on_update(self.stats)
+
+    # one slot: a pending evaluation, or a new child ------------------------------------------
+
+    async def _one_evaluation(self) -> None:
+        if self._pending:
+            evaluation = self._pending.pop(0)
+            program = self._programs[evaluation.program_id]
+            self.store.start_evaluation(evaluation.id)
+        else:
+            program = await self._propose_child()
+            evaluation = self.store.add_evaluation(program.id, status="running")
+        outcome = await self._evaluate(program)
+        self.store.finish_evaluation(evaluation.id, outcome.result)
+        self._account(outcome)
+        if outcome.result.metrics.get("budget_exhausted"):
+            self.stats.stop_reason = "budget"
+            self._stopping = True
+        self._absorb(program, outcome.result.status, _objectives_dict(outcome), outcome.result.reflection)
+        self._after_evaluation()
+
+    def _account(self, outcome: EvaluationOutcome) -> None:
+        for call in outcome.result.llm_calls:
+            self.stats.llm_calls += 1
+            self.stats.tokens += call.tokens_in + call.tokens_out
+            self.stats.cost_usd += call.cost_usd
+
+    def _after_evaluation(self) -> None:
+        if self.islands.migration_due(self.stats.finished):
+            moves = self.islands.migrate(self.stats.finished)
+            if moves:
+                self.store.record_migrations(
+                    self.run_id, [(m.program_id, m.from_island, m.to_island) for m in moves], evaluations=self.stats.finished
+                )
+        self._refresh_front()
+        self.store.record_history(
+            self.run_id,
+            evaluations=self.stats.finished,
+            best_score=self.stats.best_score,
+            hypervolume=self.stats.hypervolume,
+            front_size=self.stats.front_size,
+        )
+
+    def _job_tasks(self) -> list[Task]:
+        """A sliding window of `batch_size` tasks (all of them when the batch covers the pool)."""
+        size = min(self.config.tasks.batch_size, len(self.tasks))
+        start = (self._job_counter * size) % len(self.tasks)
+        return [self.tasks[(start + i) % len(self.tasks)] for i in range(size)]
+
+    async def _evaluate(self, program: ProgramRow) -> EvaluationOutcome:
+        window = self._job_tasks()
+        self._job_counter += 1
+        job = EvaluationJob(
+            program_id=program.id,
+            code=program.code,
+            tasks=window,
+            personas_per_task=self.config.tasks.personas_per_task,
+            seed=self.config.seed,
+            config=self.config,
+            reference_dir=self.reference_dir,
+        )
+        return await self.executor.submit(job)
+
+    async def _propose_child(self) -> ProgramRow:
+        """Mutate a selected parent until a child passes the checks (another parent on each retry)."""
+        last_reason: str | None = None
+        for _attempt in range(self.config.search.max_mutation_attempts):
+            island = self.islands.next_island()
+            try:
+                parent_record = self.islands.select_parent(island)
+            except ValueError:
+                raise _NoChild("no evaluated program with objectives to mutate") from None
+            parent = self._programs[parent_record.program_id]
+            inspirations = self.islands.inspirations(parent_record, island)
+            prompt = build_mutation_prompt(
+                self._prompt_program(parent.id),
+                reflection=self._reflections.get(parent.id),
+                inspirations=[self._prompt_program(r.program_id) for r in inspirations],
+                rng=self.rng,
+                previous_rejection=last_reason,
+            )
+            try:
+                answer = await self.gateway.acomplete("mutator", prompt.messages, seed=self.rng.randrange(2**31))
+            except LLMCallFailed as exc:
+                last_reason = str(exc)
+                self._reject(parent.id, "llm_error", last_reason)
+                continue
+            finally:
+                self._record_driver_calls()
+            checks = ChildChecks(self.config.search.max_code_length, self.known_hashes, self.near_duplicates)
+            try:
+                child = apply_mutation(parent.code, answer.text, checks)
+            except MutationRejected as exc:
+                last_reason = f"{exc.kind}: {exc.reason}"
+                self._reject(parent.id, exc.kind, exc.reason)
+                continue
+            program, created = self.store.add_program(
+                self.run_id,
+                child.code,
+                parent_ids=[parent.id, *(r.program_id for r in inspirations)],
+                island=island,
+                mutation_kind=child.kind,
+                mutation_angle=prompt.angle,
+                model=self.config.llm.role("mutator").model,
+                generation=parent.generation + 1,
+            )
+            if not created:
+                self._reject(parent.id, "duplicate", f"same code as program {program.id}")
+                continue
+            self._remember_program(program)
+            return program
+        raise _NoChild(f"{self.config.search.max_mutation_attempts} mutation attempts in a row were rejected: {last_reason}")
+
+    def _prompt_program(self, program_id: int) -> PromptProgram:
+        return PromptProgram(program_id, self._programs[program_id].code, self._objectives.get(program_id))
+
+    def _reject(self, parent_id: int, kind: str, reason: str) -> None:
+        self.stats.rejected_mutations += 1
+        self.stats.rejections[kind] = self.stats.rejections.get(kind, 0) + 1
+        self.store.record_rejection(self.run_id, parent_id=parent_id, kind=kind, reason=reason)
+        self._notify()
+
+    def _record_driver_calls(self) -> None:
+        calls = self.gateway.ledger.drain()
+        if calls:
+            self.store.record_llm_calls(self.run_id, calls)
+            self.stats.llm_calls += len(calls)
+            self.stats.tokens += sum(c.tokens_in + c.tokens_out for c in calls)
+            self.stats.cost_usd += sum(c.cost_usd for c in calls)
+
+
+class _NoChild(Exception):
+    """No child could be proposed: stop the run cleanly with the reason."""
+
+
+def _objectives_dict(outcome: EvaluationOutcome) -> dict | None:
+    objectives = outcome.result.objectives
+    return objectives.model_dump() if objectives is not None else None
+
