@@ -28,7 +28,7 @@ class Style:
     def chance(self, name: str, base: float = 0.35) -> float:
         """Probability that a cue fires on a turn: more trigger hits, more often."""
         hits = self.strengths.get(name, 0)
-        return 0.0 if hits == 0 else min(0.9, base + 0.15 * (hits - 1))
+        return 0.0 if hits == 0 else min(0.9, base * (1.0 + 0.5 * (hits - 1)))
 
     def fires(self, name: str, rng: random.Random, base: float = 0.35) -> bool:
         return rng.random() < self.chance(name, base)

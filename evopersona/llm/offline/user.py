@@ -132,12 +132,14 @@ def _human(t: _Turn, intent: str, asked: list[str]) -> str:
         parts += _opening(t)
         if style.fires("short", rng, 0.8):
             parts[0] = shorten(parts[0], rng.randint(4, 9), style.protected_words)
-    elif intent == "confirm" and style.fires("pushback", rng):
+        elif style.on("late_disclosure"):
+            parts[0] = shorten(parts[0], rng.randint(6, 12), style.protected_words)
+    elif intent == "confirm" and style.fires("pushback", rng, 0.15):
         parts.append(rng.choice(C.PUSHBACK))
-    elif intent in ("confirm", "other") and style.fires("clarification", rng):
+    elif intent in ("confirm", "other") and style.fires("clarification", rng, 0.15):
         parts.append(rng.choice(C.CLARIFY))
     elif intent == "other" and t.pending:
-        lead = rng.choice(C.PIVOTS) + " " if style.fires("pivot", rng, 0.5) else ""
+        lead = rng.choice(C.PIVOTS) + " " if style.fires("pivot", rng, 0.2) else ""
         sentence = first_person(t.pending[0])
         if style.on("short") or (style.on("bursty") and rng.random() < 0.5):
             sentence = shorten(sentence, rng.randint(4, 10), style.protected_words)
@@ -147,9 +149,9 @@ def _human(t: _Turn, intent: str, asked: list[str]) -> str:
     else:
         parts.append(rng.choice(("yes go ahead", "yes", "yeah do that", "ok go ahead")) if intent == "confirm"
                      else rng.choice(("ok", "ok what now", "and then?", "so what happens now")))
-    if style.fires("hedging", rng, 0.4):
+    if style.fires("hedging", rng, 0.12):
         parts[0] = f"{rng.choice(C.HEDGES)} {parts[0]}"
-    if style.fires("frustration", rng, 0.3 + 0.05 * len(t.own)):
+    if style.fires("frustration", rng, 0.04 + 0.02 * len(t.own)):
         parts.insert(0, rng.choice(C.FRUSTRATION))
     if style.on("bursty") and rng.random() < 0.4 and len(parts) > 1:
         parts = parts[:1]
