@@ -69,8 +69,11 @@ def policy_text(playbooks: list[str], reason: str, notes: list[str], rng: random
     """A 120–220-word roleplay policy that keeps each playbook's wording."""
     opening = f"You are contacting support about this: {reason}" if reason else "You are contacting support about your request."
     body = list(playbooks) + notes
-    while word_count(" ".join([opening, *body])) > 170 and any(len(sentences(p)) > 1 for p in body):
-        longest = max(range(len(body)), key=lambda i: word_count(body[i]))
+    while word_count(" ".join([opening, *body])) > 170:
+        splittable = [i for i, p in enumerate(body) if len(sentences(p)) > 1]
+        if not splittable:
+            break
+        longest = max(splittable, key=lambda i: word_count(body[i]))
         body[longest] = sentences(body[longest])[0]
     grounding = list(_GROUNDING)
     rng.shuffle(grounding)
