@@ -32,9 +32,19 @@ class WorkerContext:
 
     def close(self) -> None:
         self.pool.close()
-        asyncio.run_coroutine_threadsafe(self.gateway.aclose(), self.loop).result(timeout=30)
+        asyncio.run_coroutine_threadsafe(_shutdown(self.gateway), self.loop).result(timeout=30)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
+        self.loop.close()
+
+
+async def _shutdown(gateway: Gateway) -> None:
+    """Close the gateway and cancel what libraries left running (litellm's logging worker)."""
+    await gateway.aclose()
+    leftovers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in leftovers:
+        task.cancel()
+    await asyncio.gather(*leftovers, return_exceptions=True)
 
 
 _CONTEXT: WorkerContext | None = None
