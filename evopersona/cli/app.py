@@ -27,6 +27,10 @@ COMMAND_MODULES = [
     "evopersona.cli.results_cmd",
     "evopersona.cli.sample_cmd",
     "evopersona.cli.score_cmd",
+    "evopersona.cli.serve_cmd",
+    "evopersona.cli.report_cmd",
+    "evopersona.cli.export_cmd",
+    "evopersona.cli.compare_cmd",
 ]
 
 
