@@ -33,3 +33,28 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 @pytest.fixture
 def cli():
     return run_cli
+
+
+RESULTS_RUN_OVERRIDES = (
+    "--set", "search.max_evaluations=4", "--set", "tasks.max_tasks=2", "--set", "fitness.reference_tasks=6",
+    "--set", "episodes.max_turns=8", "--set", "tasks.personas_per_task=3",
+    "--set", "fitness.baseline_personas_per_task=2", "--executor", "inline",
+)
+
+
+@pytest.fixture(scope="session")
+def results_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One small offline quickstart run, evolved once per session, shared by the service, report,
+    export and API tests: `<base>/results/runs/quickstart`."""
+    import shutil
+
+    root = tmp_path_factory.getbasetemp() / "results"
+    run_dir = root / "runs" / "quickstart"
+    if (run_dir / "evopersona.db").is_file():
+        return run_dir
+    (root / "runs").mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO_ROOT / "runs" / "quickstart.toml", root / "runs" / "quickstart.toml")
+    done = run_cli("evolve", "runs/quickstart.toml", *RESULTS_RUN_OVERRIDES, cwd=root)
+    if done.returncode != 0:
+        raise RuntimeError(f"building the test run failed:\n{done.stderr[-3000:]}")
+    return run_dir

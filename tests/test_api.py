@@ -1,9 +1,8 @@
 """The Python API: lazy re-export from the package, open a run, front, programs, sampling, and the
-runnable example of docs/README-results.md executed against a real run."""
+runnable example of the README executed against a real run."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -14,23 +13,7 @@ import pytest
 import evopersona
 from evopersona.api import NotFound
 
-_SUPPORT = Path(__file__).resolve().parent / "service" / "results_run.py"
-DOC = Path(__file__).resolve().parent.parent / "docs" / "README-results.md"
-
-
-def _support():
-    name = "evopersona_results_run"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, _SUPPORT)
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
-
-
-@pytest.fixture(scope="session")
-def results_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _support().build_results_run(tmp_path_factory)
+DOC = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def test_import_stays_cheap() -> None:
