@@ -8,46 +8,61 @@ modes (a program, a comparison) are further options of the same command.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from evopersona.cli.common import JSON_OPTION, emit_json, err_console, guarded, out_console
+from evopersona.cli.common import (
+    JSON_OPTION,
+    emit_json,
+    err_console,
+    guarded,
+    out_console,
+)
 from evopersona.errors import InputError
 
+if TYPE_CHECKING:
+    from evopersona.fitness.dialogues_score import DialogueScores
 
-def _table(scores: object) -> Table:
-    table = Table(title=f"{scores.n_dialogues} dialogues (coverage per {scores.population_size})")  # type: ignore[attr-defined]
+
+def _table(scores: DialogueScores) -> Table:
+    table = Table(title=f"{scores.n_dialogues} dialogues (coverage per {scores.population_size})")
     table.add_column("metric")
     table.add_column("mean [95% CI]")
-    for kind, ci in scores.p_human.items():  # type: ignore[attr-defined]
-        report = scores.discriminators.get(kind, {})  # type: ignore[attr-defined]
+    for kind, ci in scores.p_human.items():
+        report = scores.discriminators.get(kind, {})
         table.add_row(f"P(human) {kind} (cv AUC {report.get('cv_roc_auc', float('nan')):.3f})", str(ci))
-    for space, ci in scores.coverage.items():  # type: ignore[attr-defined]
+    for space, ci in scores.coverage.items():
         table.add_row(f"coverage ({space})", str(ci))
-    for group, value in scores.dice.items():  # type: ignore[attr-defined]
+    for group, value in scores.dice.items():
         table.add_row(f"Dice {group}", f"{value:.3f}")
-    for metric, ci in scores.lexical_z.items():  # type: ignore[attr-defined]
+    for metric, ci in scores.lexical_z.items():
         table.add_row(f"lexical z {metric}", str(ci))
     return table
 
 
 def score(
-    dialogues: Path = typer.Option(None, "--dialogues", help="JSONL file of dialogues in the human-corpus schema"),
+    dialogues: Annotated[
+        Path | None, typer.Option("--dialogues", help="JSONL file of dialogues in the human-corpus schema")
+    ] = None,
     population: int = typer.Option(10, "--population", min=1, help="dialogues per population for coverage"),
-    reference: Path = typer.Option(
-        None, "--reference", help="folder of a saved fitness reference; fitted and saved there if absent"
-    ),
+    reference: Annotated[
+        Path | None,
+        typer.Option("--reference", help="folder of a saved fitness reference; fitted and saved there if absent"),
+    ] = None,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Score dialogues against the human reference corpora."""
-    from evopersona.config import FitnessConfig
-    from evopersona.fitness.dialogues_score import default_reference, score_dialogues
     from evopersona.humans import load_dialogues_file
 
     if dialogues is None:
         raise InputError("nothing to score: give --dialogues FILE.jsonl")
     user_sides = [d.user_turns() for d in load_dialogues_file(dialogues)]
+
+    from evopersona.config import FitnessConfig
+    from evopersona.fitness.dialogues_score import default_reference, score_dialogues
+
     err_console.print("fitting the fitness reference..." if reference is None or not (reference / "reference.json").is_file()
                       else f"loading the fitness reference from {reference}")
     ref = default_reference(FitnessConfig(), reference)
