@@ -8,19 +8,26 @@ it. As method.md §4.1 advises, the persona block is appended by overriding the 
 
 from __future__ import annotations
 
-from tau2.agent.llm_agent import LLMAgent
-from tau2.data_model.message import AssistantMessage, UserMessage
-from tau2.data_model.simulation import SimulationRun, TerminationReason
-from tau2.data_model.tasks import Task as Tau2Task
-from tau2.evaluator.evaluator import EvaluationType, evaluate_simulation
-from tau2.orchestrator.orchestrator import Orchestrator
-from tau2.registry import registry
-from tau2.user.user_simulator import UserSimulator
+import litellm
 
-from evopersona.llm.offline import register as register_offline
-from evopersona.simulate.persona_block import wrap_policy
-from evopersona.simulate.transcript import EndedBy, Transcript, Turn, stop_reason
-from evopersona.tasks import Task
+_DROP_PARAMS = litellm.drop_params
+from tau2.agent.llm_agent import LLMAgent  # noqa: E402  (τ² sets litellm.drop_params when imported)
+from tau2.data_model.message import AssistantMessage, UserMessage  # noqa: E402
+from tau2.data_model.simulation import SimulationRun, TerminationReason  # noqa: E402
+from tau2.data_model.tasks import Task as Tau2Task  # noqa: E402
+from tau2.evaluator.evaluator import EvaluationType, evaluate_simulation  # noqa: E402
+from tau2.orchestrator.orchestrator import Orchestrator  # noqa: E402
+from tau2.registry import registry  # noqa: E402
+from tau2.user.user_simulator import UserSimulator  # noqa: E402
+
+# Importing τ² switches litellm to silently dropping unsupported parameters for everyone; keep the
+# gateway's calls strict (an unsupported parameter is an error, never a silent change).
+litellm.drop_params = _DROP_PARAMS
+
+from evopersona.llm.offline import register as register_offline  # noqa: E402
+from evopersona.simulate.persona_block import wrap_policy  # noqa: E402
+from evopersona.simulate.transcript import EndedBy, Transcript, Turn, stop_reason  # noqa: E402
+from evopersona.tasks import Task  # noqa: E402
 
 SUCCESS_REWARD = 1.0
 
