@@ -1,8 +1,9 @@
-"""`evopersona score`: fitness figures for dialogues.
+"""`evopersona score`: fitness figures for a generator program or for a file of dialogues.
 
-`--dialogues FILE.jsonl` scores a file in the human-corpus schema: P(human) from each discriminator,
-coverage of the human train cloud, Dice D1–D4 and lexical z-scores, each mean with a 95% CI. Other
-modes (a program, a comparison) are further options of the same command.
+`--program P [--compare Q ...]` runs the evaluation cascade (personas in the sandbox, one episode per
+persona, objectives) for each program on the same tasks and seeds, side by side. `--dialogues
+FILE.jsonl` scores a file in the human-corpus schema: P(human) from each discriminator, coverage of
+the human train cloud, Dice D1–D4 and lexical z-scores, each mean with a 95% CI.
 """
 
 from __future__ import annotations
@@ -42,7 +43,54 @@ def _table(scores: DialogueScores) -> Table:
     return table
 
 
+def _ci(metric: dict | None) -> str:
+    if not metric:
+        return "-"
+    return f"{metric['mean']:.3f} [{metric['low']:.3f}, {metric['high']:.3f}]"
+
+
+def _programs_table(document: dict) -> Table:
+    rows = document["programs"]
+    table = Table(title=f"{document['source']} {document['split']}: {len(document['tasks'])} tasks x {document['n']} personas")
+    table.add_column("metric")
+    for row in rows:
+        table.add_column(Path(row["program"]).name, overflow="fold")
+
+    def line(label: str, values: list[str]) -> None:
+        table.add_row(label, *values)
+
+    line("status", [r["status"] + (f" ({r['error'][:60]})" if r["error"] else "") for r in rows])
+    for key in ("human_likeness", "coverage", "task_preservation", "score"):
+        line(key, [f"{r['objectives'][key]:.3f}" if r["objectives"] else "-" for r in rows])
+    kinds = sorted({k for r in rows for k in r["metrics"].get("p_human", {})})
+    for kind in kinds:
+        line(f"P(human) {kind}", [_ci(r["metrics"].get("p_human", {}).get(kind)) for r in rows])
+    for space in ("zscore", "raw"):
+        line(f"coverage {space}", [_ci(r["metrics"].get("coverage", {}).get(space)) for r in rows])
+    for group in ("D1", "D2", "D3", "D4", "overall"):
+        line(f"Dice {group}", [f"{r['metrics']['dice'][group]:.3f}" if r["metrics"].get("dice") else "-" for r in rows])
+    lexical = sorted({k for r in rows for k in r["metrics"].get("lexical_z", {})})
+    for name in lexical:
+        line(f"lexical z {name}", [_ci(r["metrics"].get("lexical_z", {}).get(name)) for r in rows])
+    line("user turns / episode", [f"{r['turns_per_episode']:.1f}" if r["turns_per_episode"] else "-" for r in rows])
+    line("LLM calls", [str(r["llm_calls"]) for r in rows])
+    line("cost", [f"${r['cost_usd']:.4f}" for r in rows])
+    return table
+
+
 def score(
+    program: Annotated[Path | None, typer.Option("--program", help="a generator program (path or bundled name)")] = None,
+    compare: Annotated[
+        list[Path] | None, typer.Option("--compare", help="more programs scored side by side on the same tasks")
+    ] = None,
+    domain: str = typer.Option("retail", "--domain", "-d", help="a τ² domain or a tasks file"),
+    split: str = typer.Option("train", "--split", "-s", help="train, test or all"),
+    n: int = typer.Option(5, "--n", min=1, help="personas per task"),
+    max_tasks: int | None = typer.Option(5, "--max-tasks", min=1, help="first K tasks of the split"),
+    seed: int = typer.Option(0, "--seed"),
+    model: str | None = typer.Option(None, "--model", help="litellm model for every role (default: offline)"),
+    overrides: list[str] = typer.Option([], "--set", help="config override section.key=value (repeatable)"),
+    work_dir: Path = typer.Option(Path(".evopersona-score"), "--work-dir", help="where the fitness reference is kept"),
     dialogues: Annotated[
         Path | None, typer.Option("--dialogues", help="JSONL file of dialogues in the human-corpus schema")
     ] = None,
@@ -56,8 +104,15 @@ def score(
     """Score dialogues against the human reference corpora."""
     from evopersona.humans import load_dialogues_file
 
+    if program is not None and dialogues is not None:
+        raise InputError("give either --program or --dialogues, not both")
+    if program is not None:
+        _score_programs([program, *(compare or [])], domain, split, n, max_tasks, seed, model, overrides, work_dir, as_json)
+        return
+    if compare:
+        raise InputError("--compare needs --program")
     if dialogues is None:
-        raise InputError("nothing to score: give --dialogues FILE.jsonl")
+        raise InputError("nothing to score: give --program FILE.py or --dialogues FILE.jsonl")
     user_sides = [d.user_turns() for d in load_dialogues_file(dialogues)]
 
     from evopersona.config import FitnessConfig
@@ -72,6 +127,19 @@ def score(
         return
     out_console.print(_table(scores))
     err_console.print(f"negatives: {scores.negatives}", highlight=False)
+
+
+def _score_programs(programs: list[Path], domain: str, split: str, n: int, max_tasks: int | None, seed: int,
+                    model: str | None, overrides: list[str], work_dir: Path, as_json: bool) -> None:
+    from evopersona.evaluation.score_programs import score_config, score_programs
+
+    flags = [*overrides, *([f"llm.model={model}"] if model else [])]
+    config = score_config(domain, split, n, max_tasks, seed, flags, work_dir)
+    document = score_programs([str(p) for p in programs], config, err_console)
+    if as_json:
+        emit_json(document)
+        return
+    out_console.print(_programs_table(document))
 
 
 def register(app: typer.Typer) -> None:
