@@ -12,6 +12,7 @@ from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Literal
 
+from evopersona import pyast
 from evopersona.store.codehash import code_hash, normalise_code
 
 NEAR_DUPLICATE_RATIO = 0.995
@@ -177,7 +178,7 @@ def apply_mutation(parent: str, answer: str, checks: ChildChecks) -> MutationRes
     if len(child) > checks.max_code_length:
         raise MutationRejected("too_long", f"{len(child)} characters > max_code_length {checks.max_code_length}")
     try:
-        tree = ast.parse(child)
+        tree = pyast.parse(child)
     except SyntaxError as exc:
         raise MutationRejected("syntax", f"line {exc.lineno}: {exc.msg}") from None
     broken = check_contract(tree)

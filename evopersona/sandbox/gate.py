@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import re
 
+from evopersona import pyast
 from evopersona.generator import ALLOWED_IMPORTS, ProgramFailed
 
 FORBIDDEN_NAMES = frozenset(
@@ -89,7 +90,7 @@ def check_source(source: str) -> ast.Module:
     if len(source) > MAX_SOURCE_CHARS:
         raise GateRejected(f"program is {len(source)} characters, the limit is {MAX_SOURCE_CHARS}")
     try:
-        tree = ast.parse(source, filename="<program>")
+        tree = pyast.parse(source, filename="<program>")
     except SyntaxError as exc:
         raise GateRejected(f"line {exc.lineno}: syntax error: {exc.msg}") from None
     for node in ast.walk(tree):

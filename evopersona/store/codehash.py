@@ -7,6 +7,8 @@ from __future__ import annotations
 import ast
 import hashlib
 
+from evopersona import pyast
+
 
 def _strip_docstrings(tree: ast.AST) -> ast.AST:
     for node in ast.walk(tree):
@@ -25,7 +27,7 @@ def normalise_code(code: str) -> str:
     whitespace removed, so its hash is still stable (such code is rejected before evaluation anyway).
     """
     try:
-        tree = ast.parse(code)
+        tree = pyast.parse(code)
     except SyntaxError:
         return "\n".join(line.rstrip() for line in code.splitlines() if line.strip())
     return ast.unparse(_strip_docstrings(tree))

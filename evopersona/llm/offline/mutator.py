@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from evopersona import pyast
 from evopersona.llm.offline import behaviours as B
 from evopersona.llm.offline.text import content_of, request_rng
 
@@ -196,7 +197,7 @@ def _blocks(lines: list[str], edits: list[Edit]) -> list[tuple[str, str]] | None
 
 def _valid(child: str) -> bool:
     try:
-        tree = ast.parse(child)
+        tree = pyast.parse(child)
     except SyntaxError:
         return False
     has_generate = any(isinstance(s, ast.FunctionDef) and s.name == "generate" for s in tree.body)
@@ -214,7 +215,7 @@ def _angle(prompt: str) -> str | None:
 
 def mutate(parent: str, angle: str | None, rng: random.Random) -> tuple[list[tuple[str, str]], list[str]] | None:
     """Blocks that change `parent` and still give a valid program, with a note per edit."""
-    tree = ast.parse(parent)
+    tree = pyast.parse(parent)
     lines = parent.split("\n")
     weights = _WEIGHTS[None if angle == "new approach" else angle]
     kinds = list(weights)
