@@ -120,3 +120,33 @@ def test_ray_executor_runs_evaluations(workdir: Path):
     summary = json.loads(result.stdout)
     assert summary["evaluations"] == 4
     assert summary["llm"]["calls"] > 0
+
+
+@pytest.mark.slow
+def test_ctrl_c_finishes_in_flight_work_and_leaves_the_run_resumable(workdir: Path):
+    db = workdir / "runs" / "quickstart" / "evopersona.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "evopersona", "evolve", "runs/quickstart.toml", "--executor", "inline",
+         "--max-evaluations", "8", *SMALL],
+        cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not (db.exists() and len(_finished(db)) >= 2):
+            assert proc.poll() is None and time.monotonic() < deadline, "the run ended before it could be interrupted"
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, stderr[-3000:]
+    assert "finishing in-flight evaluations" in stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select status from runs").fetchone()[0] == "interrupted"
+        assert conn.execute("select count(*) from evaluations where status in ('running', 'pending')").fetchone()[0] == 0
+    stopped_at = len(_finished(db))
+    assert stopped_at < 8
+    result = _cli("evolve", "--resume", "runs/quickstart", "--executor", "inline", "--json", cwd=workdir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout)["evaluations"] == 8
