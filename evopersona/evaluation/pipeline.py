@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 from evopersona.evaluation.models import EvaluationJob, EvaluationOutcome, Stage
+from evopersona.evaluation.realism import JudgeAnchors, judge_realism
 from evopersona.fitness.fingerprint import FEATURE_NAMES, fingerprint_many
 from evopersona.fitness.judges import judge_policy
 from evopersona.fitness.objectives import Objectives as FitnessObjectives
@@ -163,6 +165,12 @@ async def evaluate_program(job: EvaluationJob, gateway: Any, pool: SandboxPool, 
             populations.append(TaskPopulation(task=task, policies=[r.policy for r in records],
                                               dialogues=[t.user_turns() for t in chunk], verdicts=verdicts))
         objectives = await asyncio.to_thread(compute_objectives, populations, reference, fitness)
+        if fitness.realism_judges:
+            anchors = JudgeAnchors.load(Path(job.reference_dir))
+            if anchors is None:
+                raise _Stop("fitness", "failed", "realism judges are on but the reference has no judge anchors; rebuild it")
+            dialogues = [d for pop in populations for d in pop.dialogues]
+            objectives.metrics["judges"] = await judge_realism(gateway, dialogues, anchors, job.seed)
         timings["fitness_s"] = time.perf_counter() - t0
 
         reflection = None

@@ -17,6 +17,7 @@ from rich.progress import Progress
 
 from evopersona.config import RunConfig
 from evopersona.errors import WorkFailed
+from evopersona.evaluation.realism import build_anchors
 from evopersona.evolve.seeds import load_seed_code
 from evopersona.fitness.reference import FitnessReference, build_reference
 from evopersona.humans import HumanDialogue, load_human_corpus, split_humans
@@ -86,8 +87,11 @@ def ensure_reference(config: RunConfig, gateway: Any, console: Console | None = 
         console.print(f"building the fitness reference: {len(train)} human train dialogues vs baseline episodes on {len(tasks)} train tasks")
     transcripts = asyncio.run(baseline_transcripts(config, gateway, tasks, console))
     simulated = [t.user_turns() for t in transcripts if t.user_turns()]
-    reference = build_reference([h.user_turns() for h in train], simulated, config.fitness)
+    human_sides = [h.user_turns() for h in train]
+    reference = build_reference(human_sides, simulated, config.fitness)
     folder.mkdir(parents=True, exist_ok=True)
+    if config.fitness.realism_judges:
+        asyncio.run(build_anchors(gateway, human_sides, simulated, config.seed)).save(folder)
     reference.save(folder)
     splits = {"human_train": [h.id for h in train], "human_test": [h.id for h in test], "baseline_tasks": [t.id for t in tasks]}
     (folder / SPLIT_FILE).write_text(json.dumps(splits, indent=1), encoding="utf-8")
