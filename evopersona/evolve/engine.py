@@ -173,7 +173,8 @@ class EvolutionEngine:
                 budget_left = self.config.search.max_evaluations - self.stats.finished - len(in_flight)
                 while (not self._stopping and len(in_flight) < self.config.search.in_flight and budget_left > 0
                        and self._can_start()):
-                    in_flight.add(asyncio.create_task(self._one_evaluation()))
+                    pending = self._pending.pop(0) if self._pending else None
+                    in_flight.add(asyncio.create_task(self._one_evaluation(pending)))
                     budget_left -= 1
                 if not in_flight and not self._stopping and budget_left > 0 and not self._can_start():
                     self.stats.stop_reason = "no_progress"
@@ -219,9 +220,8 @@ class EvolutionEngine:
 
     # one slot: a pending evaluation, or a new child ------------------------------------------
 
-    async def _one_evaluation(self) -> None:
-        if self._pending:
-            evaluation = self._pending.pop(0)
+    async def _one_evaluation(self, evaluation: EvaluationRow | None) -> None:
+        if evaluation is not None:
             program = self._programs[evaluation.program_id]
             self.store.start_evaluation(evaluation.id)
         else:

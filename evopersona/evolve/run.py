@@ -18,7 +18,7 @@ from evopersona.evaluation.tasks import select_tasks
 from evopersona.evolve.engine import EngineStats, EvolutionEngine
 from evopersona.evolve.executor import make_executor
 from evopersona.evolve.progress import ProgressDisplay
-from evopersona.llm.factory import make_gateway
+from evopersona.llm.factory import make_gateway, remaining_budget
 from evopersona.runs import CONFIG_FILE, open_run, read_run_config, save_run_config
 from evopersona.store.store import Store
 
@@ -89,6 +89,16 @@ async def _drive(engine: EvolutionEngine, console: Console) -> EngineStats:
             pass
 
 
+def _with_remaining_budget(config: RunConfig, store: Store) -> RunConfig:
+    """A resumed run may spend only what its budget has left (the saved config keeps the full budget)."""
+    run = store.get_run(config.name)
+    if run is None:
+        return config
+    totals = store.llm_totals(run.id)
+    budget = remaining_budget(config.llm.budget, totals.cost_usd, totals.calls)
+    return config.model_copy(update={"llm": config.llm.model_copy(update={"budget": budget})})
+
+
 def run_evolution(request: EvolveRequest, console: Console) -> dict[str, Any]:
     """Run (or resume) an evolution to a stop condition; return the summary with the front."""
     config = resolve_config(request)
@@ -96,6 +106,7 @@ def run_evolution(request: EvolveRequest, console: Console) -> dict[str, Any]:
     tasks = select_tasks(config)
     console.print(f"run {config.name}: {len(tasks)} {config.tasks.source} tasks ({config.tasks.split}), folder {config.run_dir()}")
     store = Store(config.storage_url())
+    config = _with_remaining_budget(config, store)
     executor = make_executor(config.ray)
     gateway = make_gateway(config)
     interrupted = False

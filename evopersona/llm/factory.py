@@ -24,7 +24,10 @@ def remaining_budget(budget: BudgetConfig, spent_usd: float, spent_calls: int) -
 
 def shared_limiter(config: RunConfig, budget: BudgetConfig | None = None) -> RateLimiter:
     budget = budget or config.llm.budget
-    if config.ray.executor == "ray":
+    rate = config.llm.rate_limit
+    limited = any(v is not None for v in (rate.requests_per_minute, rate.tokens_per_minute, budget.max_usd, budget.max_calls))
+    if config.ray.executor == "ray" and limited:
+        # Shared state costs two actor round trips per call: only worth it when there is a limit to share.
         from evopersona.llm.ray_limiter import RayRateLimiter
 
         return RayRateLimiter(f"evopersona-limits-{config.name}", config.llm.rate_limit, budget)

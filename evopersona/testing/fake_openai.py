@@ -42,6 +42,16 @@ class ServerStats(BaseModel):
     last_bodies: list[dict[str, Any]]
     saw_authorization: bool
     peak_in_flight: int
+    in_flight_seconds: float = Field(description="time integral of the requests in flight since the last reset")
+    first_request_at: float | None = Field(description="wall time (time.time) the first request since reset arrived")
+    last_request_end_at: float | None = Field(description="wall time the latest request since reset was answered")
+
+    def mean_in_flight(self) -> float:
+        """Average requests in flight from the first request's arrival to the last one's answer."""
+        if self.first_request_at is None or self.last_request_end_at is None:
+            return 0.0
+        span = self.last_request_end_at - self.first_request_at
+        return self.in_flight_seconds / span if span > 0 else 0.0
 
 
 class _State:
@@ -54,6 +64,41 @@ class _State:
         self.saw_authorization = False
         self.in_flight = 0
         self.peak_in_flight = 0
+        self.in_flight_seconds = 0.0
+        self.first_request_at: float | None = None
+        self.last_request_end_at: float | None = None
+        self._changed_at = time.monotonic()
+
+    def _integrate(self) -> None:
+        now = time.monotonic()
+        self.in_flight_seconds += self.in_flight * (now - self._changed_at)
+        self._changed_at = now
+
+    def enter(self) -> None:
+        """A request arrived: integrate the in-flight count up to now, then count it."""
+        self._integrate()
+        if self.first_request_at is None:
+            self.first_request_at = time.time()
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+
+    def leave(self) -> None:
+        self._integrate()
+        self.in_flight -= 1
+        self.last_request_end_at = time.time()
+
+    def clear_counts(self) -> None:
+        """Forget what was counted (requests still in flight stay in flight)."""
+        self._integrate()
+        self.faults.clear()
+        self.requests = 0
+        self.by_model.clear()
+        self.bodies.clear()
+        self.saw_authorization = False
+        self.peak_in_flight = self.in_flight
+        self.in_flight_seconds = 0.0
+        self.first_request_at = None
+        self.last_request_end_at = None
 
     def stats(self) -> ServerStats:
         return ServerStats(
@@ -63,6 +108,9 @@ class _State:
             last_bodies=list(self.bodies),
             saw_authorization=self.saw_authorization,
             peak_in_flight=self.peak_in_flight,
+            in_flight_seconds=self.in_flight_seconds + self.in_flight * (time.monotonic() - self._changed_at),
+            first_request_at=self.first_request_at,
+            last_request_end_at=self.last_request_end_at,
         )
 
 
@@ -93,12 +141,11 @@ def _error(status: int, message: str, retry_after: float | None = None) -> web.R
 
 def build_app(state: _State) -> web.Application:
     async def chat(request: web.Request) -> web.StreamResponse:
-        state.in_flight += 1
-        state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
+        state.enter()
         try:
             return await answer(request)
         finally:
-            state.in_flight -= 1
+            state.leave()
 
     async def answer(request: web.Request) -> web.StreamResponse:
         body = await request.json()
@@ -131,12 +178,7 @@ def build_app(state: _State) -> web.Application:
         return web.json_response({"ok": True})
 
     async def reset(_: web.Request) -> web.Response:
-        state.faults.clear()
-        state.requests = 0
-        state.by_model.clear()
-        state.bodies.clear()
-        state.saw_authorization = False
-        state.peak_in_flight = state.in_flight
+        state.clear_counts()
         return web.json_response({"ok": True})
 
     app = web.Application()
