@@ -27,6 +27,7 @@ from evopersona.fitness.reflection import PersonaRow as ReflectionRow
 from evopersona.fitness.reflection import SampleDialogue, reflect
 from evopersona.generator import PersonaRecord, ProgramFailed
 from evopersona.llm.errors import BudgetExceeded
+from evopersona.llm.ledger import Ledger, scoped_ledger
 from evopersona.sandbox.pool import SandboxPool
 from evopersona.simulate.episode import EpisodeRequest, run_episodes
 from evopersona.simulate.transcript import Transcript
@@ -98,7 +99,16 @@ async def _reflection(gateway: Any, objectives: FitnessObjectives, populations: 
 
 
 async def evaluate_program(job: EvaluationJob, gateway: Any, pool: SandboxPool, reference: FitnessReference) -> EvaluationOutcome:
-    """The whole cascade for one job; never raises for a bad program (the outcome says why)."""
+    """The whole cascade for one job; never raises for a bad program (the outcome says why).
+
+    Its LLM calls are collected in a ledger of its own, so evaluations sharing a gateway are each
+    charged exactly their calls."""
+    with scoped_ledger() as ledger:
+        return await _cascade(job, gateway, pool, reference, ledger)
+
+
+async def _cascade(job: EvaluationJob, gateway: Any, pool: SandboxPool, reference: FitnessReference,
+                   ledger: Ledger) -> EvaluationOutcome:
     timings: dict[str, float] = {}
     personas: list[PersonaIn] = []
     episodes: list[EpisodeIn] = []
@@ -184,17 +194,17 @@ async def evaluate_program(job: EvaluationJob, gateway: Any, pool: SandboxPool, 
         result = EvaluationResult(
             status=status, objectives=_store_objectives(objectives), metrics={**objectives.metrics, "stage": "complete"},
             reflection=reflection, timings=timings, personas=personas, episodes=episodes,
-            llm_calls=gateway.ledger.drain(),
+            llm_calls=ledger.drain(),
         )
         return EvaluationOutcome(program_id=job.program_id, stage="complete", result=result)
     except _Stop as stop:
         timings["total_s"] = time.perf_counter() - start
         result = EvaluationResult(status=stop.status, error=f"{stop.stage}: {stop.reason}", metrics={"stage": stop.stage},
-                                  timings=timings, personas=personas, episodes=episodes, llm_calls=gateway.ledger.drain())
+                                  timings=timings, personas=personas, episodes=episodes, llm_calls=ledger.drain())
         return EvaluationOutcome(program_id=job.program_id, stage=stop.stage, result=result)
     except BudgetExceeded as exc:
         result = EvaluationResult(status="failed", error=f"{stage}: budget exhausted: {exc}", metrics={"stage": stage, "budget_exhausted": True},
-                                  timings=timings, personas=personas, episodes=episodes, llm_calls=gateway.ledger.drain())
+                                  timings=timings, personas=personas, episodes=episodes, llm_calls=ledger.drain())
         return EvaluationOutcome(program_id=job.program_id, stage=stage, result=result)
 
 

@@ -24,7 +24,7 @@ from evopersona.errors import InputError
 from evopersona.llm.cache import CachedResponse, ResponseCache, request_key
 from evopersona.llm.errors import LLMCallFailed
 from evopersona.llm.fast_openai import FastOpenAITransport, fast_route
-from evopersona.llm.ledger import Ledger, LLMCallRecord
+from evopersona.llm.ledger import Ledger, LLMCallRecord, active_ledger
 from evopersona.llm.limiter import LocalRateLimiter, RateLimiter
 from evopersona.llm.retry import Backoff, CallError
 from evopersona.llm.transport import Answer, CallSpec, LiteLLMTransport
@@ -121,7 +121,7 @@ class Gateway:
         cached: bool = False,
         error: str | None = None,
     ) -> None:
-        self.ledger.add(
+        active_ledger(self.ledger).add(
             LLMCallRecord(
                 role=role,
                 model=model,

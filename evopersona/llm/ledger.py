@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
@@ -41,3 +44,26 @@ class Ledger:
     def __len__(self) -> int:
         with self._lock:
             return len(self._records)
+
+
+_SCOPED: ContextVar[Ledger | None] = ContextVar("evopersona_scoped_ledger", default=None)
+
+
+@contextmanager
+def scoped_ledger() -> Iterator[Ledger]:
+    """Collect the calls made in this context (and the tasks and threads it starts) in their own ledger.
+
+    Several evaluations can share one gateway (the inline executor); each one's calls must still be
+    charged to it. Outside any scope, calls go to the gateway's own ledger.
+    """
+    ledger = Ledger()
+    token = _SCOPED.set(ledger)
+    try:
+        yield ledger
+    finally:
+        _SCOPED.reset(token)
+
+
+def active_ledger(default: Ledger) -> Ledger:
+    scoped = _SCOPED.get()
+    return default if scoped is None else scoped
