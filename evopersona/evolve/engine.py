@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from evopersona.config import RunConfig
 from evopersona.evaluation.models import EvaluationJob, EvaluationOutcome
@@ -23,6 +24,7 @@ from evopersona.evolve.islands import Islands, Migration
 from evopersona.evolve.mutation_prompt import PromptProgram, build_mutation_prompt
 from evopersona.evolve.seeds import load_seed_code
 from evopersona.llm.errors import BudgetExceeded, LLMCallFailed
+from evopersona.llm.gateway import Gateway
 from evopersona.store.models import Objectives
 from evopersona.store.store import Store
 from evopersona.store.tables import EvaluationRow, ProgramRow
@@ -58,10 +60,10 @@ class EvolutionEngine:
         config: RunConfig,
         store: Store,
         executor: Executor,
-        gateway: object,
+        gateway: Gateway,
         tasks: list[Task],
         reference_dir: str,
-        on_update: object = None,
+        on_update: Callable[[EngineStats], None] | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -122,7 +124,7 @@ class EvolutionEngine:
         self.known_hashes.add(program.code_hash)
         self.near_duplicates.add(str(program.id), program.code)
 
-    def _absorb(self, program: ProgramRow, status: str, objectives: dict | None, reflection: str | None) -> None:
+    def _absorb(self, program: ProgramRow, status: str, objectives: dict[str, Any] | None, reflection: str | None) -> None:
         """Count a finished evaluation and, when it has objectives, make it selectable."""
         self.stats.finished += 1
         self.stats.failed += status == "failed"
@@ -215,7 +217,7 @@ class EvolutionEngine:
         raise error
 
     def _notify(self) -> None:
-        if callable(self.on_update):
+        if self.on_update is not None:
             self.on_update(self.stats)
 
     # one slot: a pending evaluation, or a new child ------------------------------------------
@@ -350,7 +352,7 @@ class _NoChild(Exception):
     """No child could be proposed: stop the run cleanly with the reason."""
 
 
-def _objectives_dict(outcome: EvaluationOutcome) -> dict | None:
+def _objectives_dict(outcome: EvaluationOutcome) -> dict[str, Any] | None:
     objectives = outcome.result.objectives
     return objectives.model_dump() if objectives is not None else None
 
