@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from rich.console import Console
 
-from evopersona.config import RunConfig, load_config, validate_config
+from evopersona.config import RunConfig, apply_overrides, load_config, validate_config
 from evopersona.errors import InputError
 from evopersona.evaluation.reference import ensure_reference
 from evopersona.evaluation.tasks import select_tasks
@@ -36,8 +36,6 @@ def resolve_config(request: EvolveRequest) -> RunConfig:
         if request.config_path is not None:
             raise InputError("give either a config file or --resume RUN_DIR, not both")
         saved = read_run_config(request.resume)
-        from evopersona.config import apply_overrides
-
         data = apply_overrides(saved.model_dump(mode="json"), request.overrides)
         return validate_config(data, str(request.resume / CONFIG_FILE))
     if request.config_path is None:
@@ -123,6 +121,7 @@ def run_evolution(request: EvolveRequest, console: Console) -> dict[str, Any]:
                 stats = engine.stats
         store.set_run_status(engine.run_id, "interrupted" if stats.stop_reason == "interrupted" else "stopped")
     finally:
+        gateway.close()
         executor.shutdown()
         store.close()
     opened = open_run(config.run_dir())
