@@ -36,3 +36,13 @@ def test_retail_episode_runs_end_to_end_with_tau2_reward() -> None:
     assert users and max(len(u.split()) for u in users) < 25
     assert "19122" in " ".join(users)
     assert transcript.persona_id == "terse_1" and transcript.domain == "retail"
+
+
+def test_offline_agent_uses_tau2_tools_and_earns_reward_on_a_simple_return() -> None:
+    """Task 53: authenticate by name + zip, find the delivered bicycle, confirm, return it to the original card."""
+    task = next(t for t in load_domain("retail") if t.id == "53")
+    transcript = run_tau2_episode(task, None, seed=3, max_steps=40)
+    assert transcript.ended_by == "stop", transcript.error
+    assert transcript.agent_success is True
+    agent_text = " ".join(t.text for t in transcript.turns if t.role == "agent")
+    assert "(yes/no)" in agent_text and "7758198585" in agent_text
