@@ -30,7 +30,7 @@ from evopersona.store.store import Store
 from evopersona.store.tables import EvaluationRow, ProgramRow
 from evopersona.tasks import Task
 
-StopReason = Literal["max_evaluations", "max_wall_time", "patience", "budget", "interrupted", "no_progress"]
+StopReason = Literal["max_evaluations", "max_wall_time", "patience", "budget", "interrupted", "no_progress", "error"]
 
 
 @dataclass
@@ -85,6 +85,7 @@ class EvolutionEngine:
         self._stopping = False
         self._started = time.monotonic()
         self._job_counter = 0
+        self.fatal: BaseException | None = None
 
     # setup -----------------------------------------------------------------------------------
 
@@ -214,7 +215,10 @@ class EvolutionEngine:
             self.stats.stop_reason = self.stats.stop_reason or "no_progress"
             self._stopping = True
             return
-        raise error
+        # An unexpected failure: let in-flight work finish and commit, then report it (the run stays resumable).
+        self.stats.stop_reason = "error"
+        self._stopping = True
+        self.fatal = self.fatal or error
 
     def _notify(self) -> None:
         if self.on_update is not None:

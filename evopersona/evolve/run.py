@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import signal
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from pydantic import BaseModel
 from rich.console import Console
 
 from evopersona.config import RunConfig, apply_overrides, load_config, validate_config
-from evopersona.errors import InputError
+from evopersona.errors import InputError, WorkFailed
 from evopersona.evaluation.reference import ensure_reference
 from evopersona.evaluation.tasks import select_tasks
 from evopersona.evolve.engine import EngineStats, EvolutionEngine
@@ -119,7 +120,14 @@ def run_evolution(request: EvolveRequest, console: Console) -> dict[str, Any]:
             except asyncio.CancelledError:
                 interrupted = True
                 stats = engine.stats
-        store.set_run_status(engine.run_id, "interrupted" if stats.stop_reason == "interrupted" else "stopped")
+        store.set_run_status(engine.run_id, "interrupted" if stats.stop_reason in ("interrupted", "error") else "stopped")
+        if engine.fatal is not None:
+            log = config.run_dir() / "error.log"
+            log.write_text("".join(traceback.format_exception(engine.fatal)), encoding="utf-8")
+            raise WorkFailed(
+                f"the run stopped on an internal error ({type(engine.fatal).__name__}: {engine.fatal}); finished "
+                f"evaluations are saved, details in {log}; continue with `evopersona evolve --resume {config.run_dir()}`"
+            )
     finally:
         gateway.close()
         executor.shutdown()
