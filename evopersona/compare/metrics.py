@@ -21,7 +21,7 @@ from evopersona.config import FitnessConfig
 from evopersona.fitness.dialogues_score import score_dialogues
 from evopersona.fitness.objectives import TaskPopulation, compute_objectives
 from evopersona.fitness.reference import FitnessReference
-from evopersona.fitness.stats import MeanCI, mean_ci
+from evopersona.fitness.stats import MeanCI, UNIT, mean_ci
 from evopersona.llm.ledger import LLMCallRecord
 
 
@@ -63,7 +63,7 @@ def program_metrics(run: ConditionRun, reference: FitnessReference, config: Fitn
     out.update({
         "task_preservation": objectives.task_preservation,
         "turns_per_episode": ci_or_none(mean_ci([len(t.user_turns()) for t in flat])),
-        "agent_success": ci_or_none(mean_ci(outcomes)) if outcomes else None,
+        "agent_success": ci_or_none(mean_ci(outcomes, bounds=UNIT)) if outcomes else None,
         "episodes": len(flat),
         "episode_errors": sum(t.ended_by == "error" for t in flat),
         **llm_usage(llm),

@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 from scipy.spatial.distance import cdist, pdist
 
-from evopersona.fitness.stats import MeanCI, mean_ci
+from evopersona.fitness.stats import MeanCI, UNIT, mean_ci
 
 Space = Literal["zscore", "raw"]
 D_REF_MAX_POINTS = 2000
@@ -67,7 +67,7 @@ class HumanCloud:
 
     def mean_coverage(self, populations: list[np.ndarray]) -> MeanCI:
         """Coverage averaged over populations (one per task), with a CI over tasks."""
-        return mean_ci([self.coverage(p) for p in populations])
+        return mean_ci([self.coverage(p) for p in populations], bounds=UNIT)
 
 
 def chamfer_coverage(

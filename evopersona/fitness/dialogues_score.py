@@ -21,7 +21,7 @@ from evopersona.fitness.cooperative import cooperative_dialogues
 from evopersona.fitness.dice import aggregate_dice
 from evopersona.fitness.fingerprint import fingerprint_many
 from evopersona.fitness.reference import FitnessReference, build_reference
-from evopersona.fitness.stats import MeanCI, mean_ci
+from evopersona.fitness.stats import MeanCI, UNIT, mean_ci
 from evopersona.humans import load_human_corpus, split_humans
 
 COOPERATIVE_NEGATIVES = "cooperative simulator stand-in (evopersona.fitness.cooperative, seed 0), one per human train dialogue"
@@ -61,7 +61,7 @@ def score_dialogues(dialogues: list[list[str]], reference: FitnessReference, pop
     populations = [fp[i : i + population_size] for i in range(0, len(fp), population_size)]
     return DialogueScores(
         n_dialogues=len(dialogues), population_size=population_size,
-        p_human={kind: mean_ci(d.p_human(dialogues)) for kind, d in reference.discriminators.items()},
+        p_human={kind: mean_ci(d.p_human(dialogues), bounds=UNIT) for kind, d in reference.discriminators.items()},
         coverage={space: cloud.mean_coverage(populations) for space, cloud in reference.clouds.items()},
         dice=aggregate_dice(fp, reference.human_mean), lexical_z=reference.meta.lexical.zscores(dialogues),
         discriminators={k: r.model_dump(mode="json") for k, r in reference.meta.reports.items()},

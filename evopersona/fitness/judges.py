@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from evopersona.errors import WorkFailed
 from evopersona.fitness.preservation import PreservationVerdict
-from evopersona.fitness.stats import MeanCI, mean_ci
+from evopersona.fitness.stats import MeanCI, UNIT, mean_ci
 from evopersona.tasks import Task
 
 _VERDICT = re.compile(r"verdict\s*:\s*\**\s*([a-z]+)", re.IGNORECASE)
@@ -119,7 +119,7 @@ async def pairwise_indistinguishability(
         return 0.5 if label == "TIE" else float((label == "A") == first[i])
 
     scores = await asyncio.gather(*(one(i) for i in range(len(candidates))))
-    ci = mean_ci(scores)
+    ci = mean_ci(scores, bounds=UNIT)
     return PairwiseResult(score=ci, tie_rate=sum(s == 0.5 for s in scores) / len(scores), parity_gap=ci.mean - 0.5)
 
 
@@ -130,7 +130,7 @@ async def rubric_score(gateway: AsyncCompleter, dialogues: list[list[str]], *, s
         ask = RUBRIC_ASK.format(dialogue=render_user_side(dialogues[i]))
         return float(await _ask(gateway, RUBRIC_SYSTEM, ask, ("YES", "NO"), seed + i) == "YES")
 
-    return mean_ci(await asyncio.gather(*(one(i) for i in range(len(dialogues)))))
+    return mean_ci(await asyncio.gather(*(one(i) for i in range(len(dialogues)))), bounds=UNIT)
 
 
 class Calibration(BaseModel):

@@ -26,7 +26,7 @@ from evopersona.fitness.preservation import (
     preservation_score,
 )
 from evopersona.fitness.reference import FitnessReference
-from evopersona.fitness.stats import mean_ci
+from evopersona.fitness.stats import UNIT, mean_ci
 from evopersona.tasks import Task
 
 
@@ -71,7 +71,7 @@ def compute_objectives(populations: list[TaskPopulation], reference: FitnessRefe
     cov = coverage[config.coverage_space].mean if populations else 0.0
     cov = 0.0 if np.isnan(cov) else float(cov)
     metrics: dict[str, Any] = {
-        "p_human": {kind: mean_ci(v).model_dump() for kind, v in p_human.items()},
+        "p_human": {kind: mean_ci(v, bounds=UNIT).model_dump() for kind, v in p_human.items()},
         "coverage": {space: c.model_dump() for space, c in coverage.items()},
         "dice": aggregate_dice(fp, reference.human_mean) if len(fp) else {},
         "lexical_z": {k: v.model_dump() for k, v in reference.meta.lexical.zscores(dialogues).items()} if dialogues else {},

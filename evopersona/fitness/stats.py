@@ -1,7 +1,9 @@
 """Means with 95% confidence intervals: every reported metric carries one.
 
 A Student-t interval: deterministic, cheap for 10k values, and fine for the sample sizes we report
-(episodes, tasks). With fewer than two values the interval collapses to the mean.
+(episodes, tasks). With fewer than two values the interval collapses to the mean. Metrics with a
+natural range (probabilities, shares, coverage) pass `bounds` so a small sample never reports an
+interval outside what the metric can take.
 """
 
 from __future__ import annotations
@@ -25,8 +27,11 @@ class MeanCI(BaseModel):
         return f"{self.mean:.3f} [{self.low:.3f}, {self.high:.3f}]"
 
 
-def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> MeanCI:
-    """Mean of `values` with a two-sided t-interval; NaN mean (and bounds) for no values."""
+UNIT = (0.0, 1.0)
+
+
+def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95, bounds: tuple[float, float] | None = None) -> MeanCI:
+    """Mean of `values` with a two-sided t-interval (clipped to `bounds`); NaN for no values."""
     x = np.asarray(values, dtype=float).ravel()
     n = int(x.size)
     if n == 0:
@@ -35,4 +40,7 @@ def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> MeanCI
     if n < 2:
         return MeanCI(mean=mean, low=mean, high=mean, n=n)
     half = float(_scipy_stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return MeanCI(mean=mean, low=mean - half, high=mean + half, n=n)
+    low, high = mean - half, mean + half
+    if bounds is not None:
+        low, high = max(bounds[0], low), min(bounds[1], high)
+    return MeanCI(mean=mean, low=low, high=high, n=n)

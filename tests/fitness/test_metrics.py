@@ -100,3 +100,11 @@ def test_lexical_zscores_are_human_anchored(human_split):
     repetitive = [["thank you thank you thank you thank you"] * 8] * 20
     z_rep = lexical_zscores(repetitive, anchor)
     assert z_rep["mattr"].mean < -1 and z_rep["yules_k"].mean > 1
+
+
+def test_mean_ci_respects_the_metric_range():
+    free = mean_ci([1.0, 1.0, 0.0])
+    bounded = mean_ci([1.0, 1.0, 0.0], bounds=(0.0, 1.0))
+    assert free.low < 0.0 and free.high > 1.0
+    assert (bounded.low, bounded.high) == (0.0, 1.0)
+    assert bounded.mean == free.mean
