@@ -6,6 +6,8 @@ A clone keeps `fitness/`, `programs/` and `runs/` at the repository root; a whee
 
 from pathlib import Path
 
+from evopersona.errors import InputError
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = PACKAGE_DIR / "data"
 TAU2_DIR = DATA_DIR / "tau2"
@@ -37,3 +39,27 @@ def tau2_domain_dir(domain: str) -> Path:
 def user_guidelines_path(with_tools: bool = False) -> Path:
     name = "simulation_guidelines_tools.md" if with_tools else "simulation_guidelines.md"
     return TAU2_DIR / "user_simulator" / name
+
+
+def resolve_program(name: str | Path) -> Path:
+    """A generator program given as a path, or as a bundled program's file name (`axes_seed.py`).
+
+    `programs/axes_seed.py` also resolves from an installed wheel, where no `programs/` folder is
+    beside the working directory."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    bundled = programs_dir() / path.name
+    if bundled.is_file():
+        return bundled
+    available = ", ".join(sorted(p.name for p in programs_dir().glob("*.py")))
+    raise InputError(f"program file not found: '{name}' (bundled programs: {available})")
+
+
+def read_program(name: str | Path) -> tuple[Path, str]:
+    """The resolved path of a program and its source; an unreadable file is bad input."""
+    path = resolve_program(name)
+    try:
+        return path, path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read program ({exc})") from None

@@ -11,31 +11,11 @@ from pathlib import Path
 from evopersona.config import LLMConfig, SandboxConfig
 from evopersona.errors import InputError, WorkFailed
 from evopersona.generator import PersonaRecord
-from evopersona.resources import programs_dir
+from evopersona.resources import read_program
 from evopersona.sandbox.bridge import BridgeRequest, Handler, gateway_handler
 from evopersona.sandbox.gate import GateRejected
 from evopersona.sandbox.pool import SandboxPool
 from evopersona.tasks import Task
-
-
-def resolve_program(program: str | Path) -> Path:
-    """A program path as given, or a bare name (`axes_seed.py`) from the bundled programs folder."""
-    path = Path(program)
-    if path.is_file():
-        return path
-    if not path.is_absolute() and path.parent == Path("."):
-        bundled = programs_dir() / path.name
-        if bundled.is_file():
-            return bundled
-    raise InputError(f"{program}: program file not found")
-
-
-def read_program(program: str | Path) -> tuple[Path, str]:
-    path = resolve_program(program)
-    try:
-        return path, path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read program ({exc})") from None
 
 
 def lazy_gateway_handler(llm_config: LLMConfig, cache_dir: Path | None = None) -> Handler:

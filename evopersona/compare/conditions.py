@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from evopersona.config import RunConfig
 from evopersona.errors import InputError
-from evopersona.evolve.seeds import resolve_program_path
+from evopersona.resources import read_program
 from evopersona.runs import open_run
 from evopersona.sandbox.gate import GateRejected, check_source
 
@@ -40,11 +40,7 @@ class NamedRun(BaseModel):
 
 
 def _program_file(spec: str) -> Condition:
-    path = resolve_program_path(spec)
-    try:
-        code = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read program ({exc})") from None
+    path, code = read_program(spec)
     return Condition(name=path.stem, source=str(path), code=code)
 
 

@@ -16,7 +16,7 @@ from evopersona.evaluation.models import EvaluationJob
 from evopersona.evaluation.reference import ensure_reference
 from evopersona.evaluation.tasks import select_tasks
 from evopersona.evaluation.worker import close_worker_context, run_job
-from evopersona.evolve.seeds import resolve_program_path
+from evopersona.resources import read_program
 from evopersona.llm.factory import make_gateway
 
 
@@ -33,7 +33,7 @@ def score_config(source: str, split: str, n: int, max_tasks: int | None, seed: i
 
 def score_programs(programs: list[str], config: RunConfig, console: Console | None = None) -> dict[str, Any]:
     """Evaluate each program on the same tasks, seeds and models; one row per program."""
-    paths = [resolve_program_path(p) for p in programs]
+    sources = [read_program(p) for p in programs]
     tasks = select_tasks(config)
     config = config.model_copy(update={"tasks": config.tasks.model_copy(update={"batch_size": len(tasks)})})
     config.run_dir().mkdir(parents=True, exist_ok=True)
@@ -44,10 +44,10 @@ def score_programs(programs: list[str], config: RunConfig, console: Console | No
         gateway.close()
     rows = []
     try:
-        for index, path in enumerate(paths):
+        for index, (path, code) in enumerate(sources):
             if console is not None:
                 console.print(f"scoring {path} on {len(tasks)} tasks")
-            job = EvaluationJob(program_id=index, code=path.read_text(encoding="utf-8"), tasks=tasks,
+            job = EvaluationJob(program_id=index, code=code, tasks=tasks,
                                 personas_per_task=config.tasks.personas_per_task, seed=config.seed, config=config,
                                 reference_dir=str(reference_dir), reflect=False)
             result = run_job(job).result

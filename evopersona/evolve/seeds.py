@@ -2,23 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from evopersona.errors import InputError
-from evopersona.resources import programs_dir
-
-
-def resolve_program_path(name: str) -> Path:
-    """A program file given as a path, or as a bundled program's file name (`axes_seed.py`)."""
-    path = Path(name)
-    if path.is_file():
-        return path
-    bundled = programs_dir() / path.name
-    if bundled.is_file():
-        return bundled
-    available = ", ".join(sorted(p.name for p in programs_dir().glob("*.py")))
-    raise InputError(f"program '{name}' not found (bundled programs: {available})")
+from evopersona.resources import read_program
 
 
 def load_seed_code(name: str) -> str:
-    return resolve_program_path(name).read_text(encoding="utf-8")
+    return read_program(name)[1]
