@@ -45,7 +45,7 @@ class PersonaUserSimulator(UserSimulator):
         return f"{base}\n\n{self.persona_block}" if self.persona_block else base
 
 
-def _tau2_task(task: Task) -> Tau2Task:
+def tau2_task(task: Task) -> Tau2Task:
     """τ²'s own copy of the task when its package has it (matching its database), else ours."""
     for candidate in registry.get_tasks_loader(task.domain)():
         if candidate.id == task.id:
@@ -83,19 +83,19 @@ def run_tau2_episode(task: Task, policy: str | None, *, seed: int, max_steps: in
     """One τ² episode of `task` with `policy` injected; agent_success comes from τ²'s reward."""
     if user_model.startswith("offline/") or agent_model.startswith("offline/"):
         register_offline()
-    tau2_task = _tau2_task(task)
+    task_of_tau2 = tau2_task(task)
     environment = registry.get_env_constructor(task.domain)()
     agent = LLMAgent(tools=environment.get_tools(), domain_policy=environment.get_policy(), llm=agent_model,
                      llm_args={"seed": seed, **(agent_llm_args or {})})
     user = PersonaUserSimulator(
         tools=environment.get_user_tools() if environment.user_tools else None,
-        instructions=str(tau2_task.user_scenario), llm=user_model,
+        instructions=str(task_of_tau2.user_scenario), llm=user_model,
         llm_args={"seed": seed, **(user_llm_args or {})},
         persona_block=wrap_policy(policy) if policy and policy.strip() else None,
     )
-    orchestrator = Orchestrator(domain=task.domain, agent=agent, user=user, environment=environment, task=tau2_task,
+    orchestrator = Orchestrator(domain=task.domain, agent=agent, user=user, environment=environment, task=task_of_tau2,
                                 max_steps=max_steps, seed=seed)
     run = orchestrator.run()
-    run.reward_info = evaluate_simulation(domain=task.domain, task=tau2_task, simulation=run,
+    run.reward_info = evaluate_simulation(domain=task.domain, task=task_of_tau2, simulation=run,
                                           evaluation_type=EvaluationType.ALL, solo_mode=False)
     return to_transcript(run, task, policy, persona_id)
