@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from evopersona.api import LineageStep, program_info
@@ -36,6 +36,20 @@ class CallPoint(BaseModel):
     minutes: float
     role: str
     cumulative: int
+    spent_usd: float = Field(description="run-wide LLM spend up to and including this call")
+
+
+class GenealogyNode(BaseModel):
+    """One program of the run and its parents, for the genealogy of every program."""
+
+    program_id: int
+    parent_ids: list[int]
+    island: int
+    generation: int
+    mutation_kind: str | None
+    score: float | None
+    feasible: bool | None
+    on_front: bool
 
 
 class Compare(BaseModel):
@@ -57,6 +71,7 @@ class ReportData(BaseModel):
     dice: dict[str, dict[str, float]]
     calls: list[CallPoint]
     compare: Compare | None
+    genealogy: list[GenealogyNode]
 
 
 def _seed_name(program: Any) -> str | None:
@@ -80,19 +95,37 @@ def _dice(opened: OpenRun, best_id: int | None) -> dict[str, dict[str, float]]:
 
 def _calls(opened: OpenRun) -> list[CallPoint]:
     """Cumulative LLM calls per role against minutes since the run's first call."""
-    query = (select(LLMCallRow.created_at, LLMCallRow.role).where(LLMCallRow.run_id == opened.run.id)
-             .order_by(col(LLMCallRow.created_at), col(LLMCallRow.id)))
+    query = (select(LLMCallRow.created_at, LLMCallRow.role, LLMCallRow.cost_usd)
+             .where(LLMCallRow.run_id == opened.run.id).order_by(col(LLMCallRow.created_at), col(LLMCallRow.id)))
     with Session(opened.store.engine) as session:
-        rows: list[tuple[datetime, str]] = list(session.exec(query))
+        rows: list[tuple[datetime, str, float]] = list(session.exec(query))
     if not rows:
         return []
     start = rows[0][0]
     counts: dict[str, int] = {}
+    spent = 0.0
     points = []
-    for created, role in rows:
+    for created, role, cost in rows:
         counts[role] = counts.get(role, 0) + 1
-        points.append(CallPoint(minutes=(created - start).total_seconds() / 60, role=role, cumulative=counts[role]))
+        spent += cost
+        points.append(CallPoint(minutes=(created - start).total_seconds() / 60, role=role, cumulative=counts[role],
+                                spent_usd=spent))
     return points
+
+
+def _genealogy(opened: OpenRun, points: list[ProgramPoint]) -> list[GenealogyNode]:
+    """Every program of the run (evaluated or not) with its parents."""
+    scored = {p.program_id: p for p in points}
+    nodes = []
+    for program in opened.store.list_programs(opened.run.id):
+        assert program.id is not None
+        point = scored.get(program.id)
+        nodes.append(GenealogyNode(
+            program_id=program.id, parent_ids=list(program.parent_ids), island=program.island,
+            generation=program.generation, mutation_kind=program.mutation_kind,
+            score=point.objectives.score if point else None, feasible=point.objectives.feasible if point else None,
+            on_front=bool(point and point.on_front)))
+    return nodes
 
 
 def read_compare(run_dir: Path) -> Compare | None:
@@ -130,4 +163,4 @@ def collect(opened: OpenRun) -> ReportData:
                for h in opened.store.history(opened.run.id)]
     return ReportData(run=opened.config.name, summary=summary, points=points, front=front, history=history,
                       lineage=lineage, lineage_seed=lineage_seed, dice=_dice(opened, best_id), calls=_calls(opened),
-                      compare=read_compare(opened.run_dir))
+                      compare=read_compare(opened.run_dir), genealogy=_genealogy(opened, points))

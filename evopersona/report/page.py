@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
 from evopersona.report.data import DICE_KEYS, Compare, ReportData
-from evopersona.report.svg import PALETTE, Series, bar_chart, chain_chart, xy_chart
+from evopersona.report.svg import (
+    PALETTE,
+    GraphNode,
+    Series,
+    bar_chart,
+    chain_chart,
+    graph_chart,
+    xy_chart,
+)
+
+ProgramHref = Callable[[int], str]
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:0;background:#f8fafc;color:#111827}
@@ -18,7 +29,7 @@ p.note{color:#4b5563;max-width:900px;margin:4px 0 12px}
 .card{background:white;border:1px solid #e5e7eb;border-radius:8px;padding:10px 16px;min-width:130px}
 .card b{display:block;font-size:20px}.card span{color:#6b7280;font-size:12px}
 .charts{display:flex;flex-wrap:wrap;gap:16px}.charts svg,.chain svg{border:1px solid #e5e7eb;border-radius:8px;background:white}
-.chain{overflow-x:auto}
+.chain{overflow-x:auto}.graph{overflow:auto;max-height:720px}
 table{border-collapse:collapse;background:white;font-size:13px;margin-top:8px}
 th,td{border:1px solid #e5e7eb;padding:4px 10px;text-align:right}th{background:#f1f5f9}
 td.l,th.l{text-align:left}
@@ -33,7 +44,7 @@ def _num(value: Any, digits: int = 3) -> str:
     return escape(str(value))
 
 
-def _cards(data: ReportData) -> str:
+def cards(data: ReportData) -> str:
     s = data.summary
     llm = s["llm"]
     evaluations = sum(s["evaluations"].values())
@@ -74,7 +85,7 @@ def _progress_charts(data: ReportData) -> str:
     return f"<div class='charts'>{best}{hv}</div>"
 
 
-def _lineage(data: ReportData) -> str:
+def _lineage(data: ReportData, href: ProgramHref | None) -> str:
     if not data.lineage:
         return "<p class='note'>No feasible program yet.</p>"
     boxes = []
@@ -85,7 +96,27 @@ def _lineage(data: ReportData) -> str:
         score = "not scored" if step.score is None else f"score {step.score:.3f}"
         color = PALETTE[1] if step.mutation_kind == "seed" else PALETTE[0]
         boxes.append((f"#{step.program_id} {kind}", f"gen {step.generation} · {score}", color))
-    return f"<div class='chain'>{chain_chart('Lineage of the best program (seed → best)', boxes)}</div>"
+    hrefs = [href(step.program_id) if href else None for step in reversed(data.lineage)]
+    return f"<div class='chain'>{chain_chart('Lineage of the best program (seed → best)', boxes, hrefs)}</div>"
+
+
+GENEALOGY_COLORS = (("Pareto front", PALETTE[0]), ("seed", PALETTE[1]), ("feasible", "#9ca3af"),
+                    ("infeasible", "#fca5a5"), ("not scored yet", "#ffffff"))
+
+
+def _genealogy(data: ReportData, href: ProgramHref | None) -> str:
+    colors = dict(GENEALOGY_COLORS)
+    nodes = []
+    for n in sorted(data.genealogy, key=lambda n: (n.generation, n.island, n.program_id)):
+        color = (colors["Pareto front"] if n.on_front else colors["seed"] if n.mutation_kind == "seed"
+                 else colors["not scored yet"] if n.feasible is None else colors["feasible"] if n.feasible
+                 else colors["infeasible"])
+        score = "not scored" if n.score is None else f"score {n.score:.3f}"
+        tip = f"#{n.program_id} {n.mutation_kind or '?'} · island {n.island} · {score}"
+        nodes.append(GraphNode(key=n.program_id, column=n.generation, label=f"#{n.program_id}", tip=tip, color=color,
+                               parents=n.parent_ids, href=href(n.program_id) if href else None))
+    chart = graph_chart("Genealogy of every program (parent → child)", nodes, "gen", GENEALOGY_COLORS)
+    return f"<div class='graph'>{chart}</div>"
 
 
 def _dice(data: ReportData) -> str:
@@ -107,7 +138,11 @@ def _calls(data: ReportData) -> str:
         series.append(Series("all", total, "#111827", "none", line=True))
     for s in series:
         s.points = _thin(s.points)
-    return f"<div class='charts'>{xy_chart('Cumulative LLM calls over time', series, 'minutes since the first call', 'calls')}</div>"
+    calls = xy_chart("Cumulative LLM calls over time", series, "minutes since the first call", "calls")
+    spent = _thin([(c.minutes, c.spent_usd) for c in data.calls])
+    spend = xy_chart("LLM spend over time", [Series("USD", spent, PALETTE[3], "none", line=True)] if spent else [],
+                     "minutes since the first call", "USD", y_range=(0.0, max((y for _, y in spent), default=0.0) or 1.0))
+    return f"<div class='charts'>{calls}{spend}</div>"
 
 
 def _thin(points: list[tuple[float, float]], limit: int = 200) -> list[tuple[float, float]]:
@@ -118,15 +153,19 @@ def _thin(points: list[tuple[float, float]], limit: int = 200) -> list[tuple[flo
     return [points[int(i * step)] for i in range(limit)] + [points[-1]]
 
 
-def _front_table(data: ReportData) -> str:
+def _front_table(data: ReportData, href: ProgramHref | None) -> str:
     head = "".join(f"<th>{h}</th>" for h in ("program", "island", "gen", "kind", "human_likeness", "coverage",
                                              "preservation", "score"))
     rows = "".join(
-        f"<tr><td>#{e.program_id}</td><td>{e.island}</td><td>{e.generation}</td><td class='l'>{escape(e.mutation_kind or '-')}</td>"
+        f"<tr><td>{_program_cell(e.program_id, href)}</td><td>{e.island}</td><td>{e.generation}</td><td class='l'>{escape(e.mutation_kind or '-')}</td>"
         f"<td>{e.objectives.human_likeness:.3f}</td><td>{e.objectives.coverage:.3f}</td>"
         f"<td>{e.objectives.task_preservation:.2f}</td><td>{e.objectives.score:.3f}</td></tr>"
         for e in data.front)
     return f"<table><tr>{head}</tr>{rows}</table>" if data.front else "<p class='note'>The front is empty.</p>"
+
+
+def _program_cell(program_id: int, href: ProgramHref | None) -> str:
+    return f"<a href='{escape(href(program_id))}'>#{program_id}</a>" if href else f"#{program_id}"
 
 
 def _flatten(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -155,25 +194,38 @@ def _compare(compare: Compare) -> str:
     return f"<table><tr>{head}</tr>{body}</table>" + (f"<ul>{notes}</ul>" if notes else "")
 
 
-def render(data: ReportData) -> tuple[str, int]:
-    """The HTML document and its number of sections."""
-    sections = [
+def sections(data: ReportData, href: ProgramHref | None = None,
+             compare_hint: bool = False) -> list[tuple[str, str, str]]:
+    """(title, note, HTML) of every section; programs link to `href(id)` when given (the live page)."""
+    found = [
         ("Pareto front", "Every evaluated program by coverage and human-likeness; the feasible non-dominated "
          "ones are joined, seed programs are orange diamonds.", f"<div class='charts'>{_front_chart(data)}</div>"),
         ("Progress", "Best scalar score (0.5·human_likeness + 0.5·coverage) and front hypervolume after each "
          "finished evaluation.", _progress_charts(data)),
-        ("Lineage of the best program", "First-parent ancestry from its seed.", _lineage(data)),
+        ("Lineage of the best program", "First-parent ancestry from its seed.", _lineage(data, href)),
+        ("Genealogy of programs", "Every program by generation, joined to its parents.", _genealogy(data, href)),
         ("Behaviour coverage against humans", "Dice alignment of the behavioural fingerprint groups D1–D4 "
          "with the human reference, for the best program and the seeds.", _dice(data)),
-        ("Cost over time", "LLM calls of every role as the run went on.", _calls(data)),
-        ("Front", "The feasible non-dominated programs, best score first.", _front_table(data)),
+        ("LLM spend", "LLM calls of every role and their cost as the run went on.", _calls(data)),
+        ("Front", "The feasible non-dominated programs, best score first.", _front_table(data, href)),
     ]
     if data.compare is not None:
-        sections.append(("Comparison", "From compare/compare.json (evopersona compare).", _compare(data.compare)))
+        found.append(("Comparison", "From compare/compare.json (evopersona compare).", _compare(data.compare)))
+    elif compare_hint:
+        found.append(("Comparison", "No compare/compare.json yet: run `evopersona compare` on this run.", ""))
+    return found
+
+
+def section_html(found: list[tuple[str, str, str]]) -> str:
+    return "".join(f"<section><h2>{escape(title)}</h2><p class='note'>{escape(note)}</p>{content}</section>"
+                   for title, note, content in found)
+
+
+def render(data: ReportData) -> tuple[str, int]:
+    """The HTML document and its number of sections."""
+    found = sections(data)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    body = "".join(f"<section><h2>{escape(title)}</h2><p class='note'>{escape(note)}</p>{content}</section>"
-                   for title, note, content in sections)
     html = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>evopersona report: {escape(data.run)}</title>"
             f"<style>{CSS}</style></head><body><main><h1>evopersona run {escape(data.run)}</h1>"
-            f"<p class='note'>Generated {generated}.</p>{_cards(data)}{body}</main></body></html>\n")
-    return html, len(sections)
+            f"<p class='note'>Generated {generated}.</p>{cards(data)}{section_html(found)}</main></body></html>\n")
+    return html, len(found)

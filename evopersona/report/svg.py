@@ -184,8 +184,13 @@ def bar_chart(title: str, categories: Sequence[str], series: Sequence[Series], y
     return "".join(out)
 
 
-def chain_chart(title: str, boxes: Sequence[tuple[str, str, str]]) -> str:
-    """A left-to-right chain of boxes (title, subtitle, colour) joined by arrows, e.g. a lineage."""
+def _link(element: str, href: str | None) -> str:
+    return f"<a href='{escape(href)}'>{element}</a>" if href else element
+
+
+def chain_chart(title: str, boxes: Sequence[tuple[str, str, str]], hrefs: Sequence[str | None] = ()) -> str:
+    """A left-to-right chain of boxes (title, subtitle, colour) joined by arrows, e.g. a lineage;
+    box i links to hrefs[i] when given."""
     width = max(WIDTH, 40 + 220 * len(boxes))
     height = 130
     out = [
@@ -198,12 +203,72 @@ def chain_chart(title: str, boxes: Sequence[tuple[str, str, str]]) -> str:
     ]
     for i, (head, sub, color) in enumerate(boxes):
         x = 20 + 220 * i
-        out.append(f"<rect x='{x}' y='40' width='190' height='64' rx='8' fill='{color}' fill-opacity='0.15' "
-                   f"stroke='{color}' stroke-width='2'/>")
-        out.append(f"<text x='{x + 95}' y='66' text-anchor='middle' font-weight='600'>{escape(head[:28])}</text>")
-        out.append(f"<text x='{x + 95}' y='86' text-anchor='middle' fill='#374151'>{escape(sub[:30])}</text>")
+        box = (f"<rect x='{x}' y='40' width='190' height='64' rx='8' fill='{color}' fill-opacity='0.15' "
+               f"stroke='{color}' stroke-width='2'/>"
+               f"<text x='{x + 95}' y='66' text-anchor='middle' font-weight='600'>{escape(head[:28])}</text>"
+               f"<text x='{x + 95}' y='86' text-anchor='middle' fill='#374151'>{escape(sub[:30])}</text>")
+        out.append(_link(box, hrefs[i] if i < len(hrefs) else None))
         if i + 1 < len(boxes):
             out.append(f"<line x1='{x + 192}' y1='72' x2='{x + 218}' y2='72' stroke='#374151' stroke-width='2' "
                        "marker-end='url(#arrow)'/>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+@dataclass
+class GraphNode:
+    """A node of `graph_chart`: drawn in `column`, joined to its `parents` (keys of other nodes)."""
+
+    key: int
+    column: int
+    label: str
+    tip: str
+    color: str
+    parents: list[int] = field(default_factory=list)
+    href: str | None = None
+
+
+def graph_chart(title: str, nodes: Sequence[GraphNode], column_label: str,
+                legend: Sequence[tuple[str, str]] = ()) -> str:
+    """Nodes stacked in columns (left to right) with a line from each parent, e.g. every program by
+    generation; a node with `href` is a link."""
+    columns = sorted({n.column for n in nodes})
+    rows: dict[int, int] = {}
+    place: dict[int, tuple[float, float]] = {}
+    for node in nodes:
+        row = rows.get(node.column, 0)
+        rows[node.column] = row + 1
+        place[node.key] = (MARGIN_L + 50 + 96 * columns.index(node.column), MARGIN_T + 30 + 26 * row)
+    width = max(WIDTH, MARGIN_L + 110 + 96 * len(columns))
+    height = max(160, MARGIN_T + 52 + 26 * max(rows.values(), default=1))
+    out = [
+        f"<svg viewBox='0 0 {width} {height}' width='{width}' height='{height}' "
+        f"role='img' aria-label='{escape(title)}' {FONT} font-size='11'>",
+        f"<rect width='{width}' height='{height}' fill='white'/>",
+        f"<text x='20' y='20' font-size='14' font-weight='600'>{escape(title)}</text>",
+    ]
+    if not nodes:
+        out.append(f"<text x='{width / 2}' y='{height / 2}' text-anchor='middle' fill='#6b7280'>no data yet</text></svg>")
+        return "".join(out)
+    for column in columns:
+        x = MARGIN_L + 50 + 96 * columns.index(column)
+        out.append(f"<text x='{x}' y='{MARGIN_T + 8}' text-anchor='middle' fill='#374151'>{escape(column_label)} {column}</text>")
+    for node in nodes:
+        x, y = place[node.key]
+        for parent in node.parents:
+            if parent in place:
+                px, py = place[parent]
+                out.append(f"<line x1='{px:.1f}' y1='{py:.1f}' x2='{x:.1f}' y2='{y:.1f}' stroke='#9ca3af' stroke-width='1.2'/>")
+    for node in nodes:
+        x, y = place[node.key]
+        dot = (f"<circle cx='{x:.1f}' cy='{y:.1f}' r='8' fill='{node.color}' stroke='#111827' stroke-width='0.8'>"
+               f"<title>{escape(node.tip)}</title></circle>"
+               f"<text x='{x + 11:.1f}' y='{y + 4:.1f}' fill='#111827'>{escape(node.label)}</text>")
+        out.append(_link(dot, node.href))
+    x = 20
+    for name, color in legend:
+        out.append(f"<circle cx='{x + 6}' cy='{LEGEND_Y}' r='6' fill='{color}' stroke='#111827' stroke-width='0.8'/>"
+                   f"<text x='{x + 16}' y='{LEGEND_Y + 4}' fill='#111827'>{escape(name)}</text>")
+        x += 30 + 7 * len(name)
     out.append("</svg>")
     return "".join(out)

@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from evopersona import __version__
@@ -28,6 +28,8 @@ from evopersona.api import (
     sample_program,
 )
 from evopersona.errors import InputError, WorkFailed
+from evopersona.report.data import collect
+from evopersona.report.live import live_fragment, live_page, program_page
 from evopersona.runs import OpenRun
 from evopersona.service.models import (
     ErrorResponse,
@@ -178,5 +180,28 @@ def create_app(runs_dir: Path, token: str | None = None) -> FastAPI:
                     for r in records]
         return SampleResponse(run=opened.config.name, program_id=program_id, task=task.key, seed=body.seed,
                               personas=personas)
+
+    def program_href(run: str) -> Callable[[int], str]:
+        return lambda program_id: f"/runs/{run}/programs/{program_id}/page"
+
+    @app.get("/runs/{run}/page", response_class=HTMLResponse, tags=["pages"])
+    def run_page(run: str, every: float = Query(5.0, ge=1.0, le=3600.0, description="refresh period, seconds")) -> str:
+        """A live HTML page of the run (front, progress, lineage, genealogy, spend, compare table) that
+        refreshes itself while the run evolves."""
+        data = collect(registry.open(run))
+        return live_page(data, program_href(run), f"/runs/{run}/page/fragment", every)
+
+    @app.get("/runs/{run}/page/fragment", response_class=HTMLResponse, tags=["pages"])
+    def run_page_fragment(run: str) -> str:
+        """The refreshable sections of the live page (what its script fetches)."""
+        return live_fragment(collect(registry.open(run)), program_href(run))
+
+    @app.get("/runs/{run}/programs/{program_id}/page", response_class=HTMLResponse, tags=["pages"])
+    def program_html(run: str, program_id: int) -> str:
+        """One program as HTML: outcome, diff against its first parent, code."""
+        opened = registry.open(run)
+        chosen = program_info(opened, program_id)
+        parent = program_info(opened, chosen.parent_ids[0]) if chosen.parent_ids else None
+        return program_page(chosen, parent, program_href(run), f"/runs/{run}/page")
 
     return app

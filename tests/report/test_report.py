@@ -5,17 +5,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import struct
-import subprocess
-import zlib
 from pathlib import Path
 
-import pytest
-
 from evopersona.report import build_report, write_report
-from evopersona.report.svg import Series, nice_ticks, xy_chart
-
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+from evopersona.report.svg import GraphNode, Series, graph_chart, nice_ticks, xy_chart
+from evopersona.testing.browser import png_colours, screenshot
 
 
 def _copy_run(run_dir: Path, root: Path) -> Path:
@@ -29,11 +23,11 @@ def _copy_run(run_dir: Path, root: Path) -> Path:
 
 def test_report_sections_and_self_contained(results_run: Path) -> None:
     html, sections = build_report(results_run)
-    assert sections == 6
-    for title in ("Pareto front", "Progress", "Lineage of the best program", "Behaviour coverage against humans",
-                  "Cost over time", "Front"):
+    assert sections == 7
+    for title in ("Pareto front", "Progress", "Lineage of the best program", "Genealogy of programs",
+                  "Behaviour coverage against humans", "LLM spend", "Front"):
         assert f"<h2>{title}</h2>" in html
-    assert html.count("<svg") >= 6
+    assert html.count("<svg") >= 8 and "<a href" not in html
     assert "Comparison" not in html
     assert not re.search(r"(?i)(https?:|//[a-z0-9.-]+\.[a-z]{2,}/|<script|<link|<img|@import|url\(http)", html)
     assert "seed" in html and "axes_seed.py" in html
@@ -51,7 +45,7 @@ def test_compare_section_renders_rows_generically(results_run: Path, tmp_path: P
     (run_copy / "compare" / "compare.json").write_text(json.dumps(document), encoding="utf-8")
     written = write_report(run_copy, tmp_path / "out" / "report.html")
     html = Path(written.out).read_text(encoding="utf-8")
-    assert written.sections == 7 and "<h2>Comparison</h2>" in html
+    assert written.sections == 8 and "<h2>Comparison</h2>" in html
     for cell in ("baseline", "evolved &lt;best&gt;", "0.310", "0.710", "dice.D1", "0.500", "tasks: 20"):
         assert cell in html
 
@@ -76,62 +70,14 @@ def test_svg_helpers() -> None:
     assert "no data yet" in xy_chart("empty", [Series("s", [])], "x", "y")
     chart = xy_chart("t", [Series("a & b", [(0, 1), (1, 2)], line=True, labels=["p1", "p2"])], "x", "y")
     assert "<polyline" in chart and "a &amp; b" in chart
-
-
-def _png_colours(path: Path) -> int:
-    """Distinct colours in an 8-bit RGB/RGBA PNG (a tiny decoder: enough to tell a blank page)."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, header = 8, b"", None
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        chunk = data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", chunk)
-        elif kind == b"IDAT":
-            idat += chunk
-        pos += 12 + length
-    assert header is not None
-    width, height, depth, colour_type = header[0], header[1], header[2], header[3]
-    assert depth == 8 and colour_type in (2, 6)
-    channels = 3 if colour_type == 2 else 4
-    raw = zlib.decompress(idat)
-    stride = width * channels
-    colours: set[bytes] = set()
-    previous = bytearray(stride)
-    for row in range(height):
-        start = row * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
-        for i in range(stride):
-            left = line[i - channels] if i >= channels else 0
-            up, corner = previous[i], previous[i - channels] if i >= channels else 0
-            if kind == 1:
-                line[i] = (line[i] + left) & 0xFF
-            elif kind == 2:
-                line[i] = (line[i] + up) & 0xFF
-            elif kind == 3:
-                line[i] = (line[i] + (left + up) // 2) & 0xFF
-            elif kind == 4:
-                p = left + up - corner
-                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
-                line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 0xFF
-        if row % 8 == 0:
-            colours.update(bytes(line[i:i + 3]) for i in range(0, stride, channels * 4))
-        previous = line
-    return len(colours)
+    graph = graph_chart("g", [GraphNode(1, 0, "#1", "seed", "#f00"), GraphNode(2, 1, "#2", "child", "#00f", [1], "/p/2")],
+                        "gen")
+    assert graph.count("<line") == 1 and "<a href='/p/2'>" in graph and graph.count("<circle") == 2
 
 
 def test_report_renders_in_a_headless_browser(results_run: Path, tmp_path: Path) -> None:
-    browser = next((b for b in BROWSERS if shutil.which(b)), None)
-    if browser is None:
-        print("skipped: no chromium binary found (apt-get install chromium)")
-        pytest.skip("no chromium binary found")
     page = tmp_path / "report.html"
     write_report(results_run, page)
-    shot = tmp_path / "shot.png"
-    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1280,2000",
-                    page.as_uri()], capture_output=True, timeout=120, check=False)
+    shot = screenshot(page.as_uri(), tmp_path / "shot.png", tmp_path / "profile", wait_ms=500)
     assert shot.is_file() and shot.stat().st_size > 20_000
-    assert _png_colours(shot) >= 8, "the screenshot looks blank"
+    assert png_colours(shot) >= 8, "the screenshot looks blank"

@@ -205,3 +205,56 @@ def test_failing_program_is_a_500_without_traceback(results_run: Path, tmp_path:
     with _Server(run_copy.parent) as base, httpx.Client(base_url=base, timeout=60) as client:
         response = client.post("/runs/quickstart/sample", json={"task_id": "5", "program_id": program.id})
     _assert_error(response, 500, "boom")
+
+
+def _add_child(run_dir: Path, parent_id: int, line: str) -> int:
+    """A new program (the parent's code plus one line), as an evolution writing the database would add it."""
+    from evopersona.runs import read_run_config
+    from evopersona.store.store import Store
+
+    config = read_run_config(run_dir)
+    with Store(config.storage_url()) as store:
+        run = store.get_run(config.name)
+        assert run is not None and run.id is not None
+        parent = store.get_program(parent_id)
+        assert parent is not None
+        child, created = store.add_program(run.id, parent.code + f"\n{line}\n", parent_ids=[parent_id],
+                                           mutation_kind="diff", generation=parent.generation + 1)
+        assert created and child.id is not None
+        return child.id
+
+
+def test_live_page_in_a_headless_browser_refreshes_and_links_programs(results_run: Path, tmp_path: Path) -> None:
+    from evopersona.testing.browser import dump_dom, png_colours, screenshot
+
+    run_copy = copy_run(results_run, tmp_path / "runs")
+    with _Server(run_copy.parent) as base, httpx.Client(base_url=base, timeout=60) as client:
+        page = f"{base}/runs/{run_copy.name}/page?every=1"
+        dom = dump_dom(page, tmp_path / "profile-dom")
+        assert "data-refreshed=" in dom, "the page's script did not refresh the sections"
+        for plot in ("Pareto front", "Best score over evaluations", "Hypervolume over evaluations",
+                     "Lineage of the best program (seed → best)", "Genealogy of every program (parent → child)",
+                     "Cumulative LLM calls over time", "LLM spend over time"):
+            assert f"aria-label=\"{plot}\"" in dom, plot
+        assert "<h2>Comparison</h2>" in dom and "evopersona compare" in dom
+        assert "https://" not in dom and "<link" not in dom
+
+        shot = screenshot(page, tmp_path / "live.png", tmp_path / "profile-shot")
+        assert shot.is_file() and png_colours(shot) >= 8, "the screenshot looks blank"
+
+        # The run evolves: a new program and a compare table appear on the next refresh.
+        child = _add_child(run_copy, 1, "LIVE_MARKER = 'a mutation the live page must show'")
+        (run_copy / "compare").mkdir()
+        (run_copy / "compare" / "compare.json").write_text(
+            '{"conditions": [{"name": "evolved", "metrics": {"human_likeness": 0.75}}]}', encoding="utf-8")
+        fragment = client.get(f"/runs/{run_copy.name}/page/fragment")
+        assert fragment.status_code == 200
+        assert f"/runs/{run_copy.name}/programs/{child}/page" in fragment.text and "0.750" in fragment.text
+
+        program = client.get(f"/runs/{run_copy.name}/programs/{child}/page")
+        assert program.status_code == 200 and "text/html" in program.headers["content-type"]
+        assert "<span class='add'>+LIVE_MARKER = &#x27;a mutation the live page must show&#x27;</span>" in program.text
+        assert f"<a href='/runs/{run_copy.name}/programs/1/page'>#1</a>" in program.text
+        seed = client.get(f"/runs/{run_copy.name}/programs/1/page")
+        assert "no parent to compare with" in seed.text
+        assert client.get("/runs/nope/page").status_code == 404
