@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from evopersona.api import open_run
-from evopersona.errors import InputError, WorkFailed
+from evopersona.errors import EvoPersonaError, InputError, WorkFailed
 from evopersona.export import generate_all
 from evopersona.generator import PersonaRecord
 from evopersona.llm.offline import register as register_offline
@@ -162,8 +162,10 @@ def run_tau2(request: Tau2RunRequest) -> Tau2RunSummary:
     with active_pool(pool), contextlib.redirect_stdout(sys.stderr):
         try:
             results = run_domain(config)
-        except (ValueError, KeyError) as exc:
-            raise WorkFailed(f"τ²'s runner failed: {exc}") from None
+        except EvoPersonaError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - τ² and litellm raise plain exceptions; reported, exit 1
+            raise WorkFailed(f"τ²'s runner failed: {type(exc).__name__}: {exc}") from None
     simulations = []
     rows = []
     for sim in sorted(results.simulations, key=lambda s: (s.task_id, s.trial or 0)):
