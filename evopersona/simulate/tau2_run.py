@@ -178,8 +178,9 @@ def run_tau2(request: Tau2RunRequest) -> Tau2RunSummary:
             reward=sim.reward_info.reward if sim.reward_info is not None else None,
             turns=_turns(sim.messages), termination_reason=sim.termination_reason.value))
         rows.append(_persona_row(sim.id, sim.task_id, sim.trial or 0, sim.seed, persona))
-    personas_file = out / f"{name}_personas.json"
-    personas_file.write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    # JSON lines, so τ²'s viewer (which lists every *.json of the folder) does not offer it as a simulation file.
+    personas_file = out / f"{name}.personas.jsonl"
+    personas_file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return Tau2RunSummary(
         run=run_name, program_id=program.id, domain=request.domain, split=request.split, tasks=len(tasks),
         per_task=request.per_task, user_model=user_model, agent_model=agent_model,

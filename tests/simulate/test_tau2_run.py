@@ -87,7 +87,8 @@ def test_tau2_run_cli_uses_tau2_runner_and_writes_files_tau2_reads(results_run: 
     ours = {s["simulation_id"]: s["reward"] for s in sims}
     assert {s.id: s.reward_info.reward for s in rescored.simulations} == ours
 
-    rows = json.loads(Path(summary["personas_file"]).read_text(encoding="utf-8"))
+    rows = [json.loads(line) for line in Path(summary["personas_file"]).read_text(encoding="utf-8").splitlines()]
+    assert not summary["personas_file"].endswith(".json"), "τ²'s viewer lists every *.json as a simulation file"
     assert {r["simulation_id"]: r["persona_id"] for r in rows} == {s["simulation_id"]: s["persona_id"] for s in sims}
     assert all(PERSONA_HEADER in r["prompt_block"] for r in rows)
 
