@@ -22,7 +22,8 @@ def serve(
     from evopersona.service.server import serve as run_server
 
     check_bind(host, token)
-    err_console.print(f"serving {runs} on http://{host}:{port} (docs at /docs){' with a bearer token' if token else ''}")
+    err_console.print(f"serving {runs} on http://{host}:{port} (live run pages at /, API docs at /docs)"
+                      f"{' with a bearer token' if token else ''}")
     run_server(runs, host=host, port=port, token=token)
 
 

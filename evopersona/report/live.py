@@ -68,6 +68,18 @@ def live_page(data: ReportData, href: ProgramHref, fragment_url: str, every_s: f
             f"</main><script>{SCRIPT}</script></body></html>\n")
 
 
+def index_page(runs: list[tuple[str, str, float | None]]) -> str:
+    """The served runs (name, status, best score), each linked to its live page."""
+    rows = "".join(f"<tr><td class='l'><a href='/runs/{escape(name)}/page'>{escape(name)}</a></td>"
+                   f"<td class='l'>{escape(status)}</td><td>{'-' if best is None else f'{best:.3f}'}</td></tr>"
+                   for name, status, best in runs)
+    table = (f"<table><tr><th class='l'>run</th><th class='l'>status</th><th>best score</th></tr>{rows}</table>"
+             if runs else "<p class='note'>No runs in the served folder yet.</p>")
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>evopersona runs</title>"
+            f"<style>{CSS}{LIVE_CSS}</style></head><body><main><h1>evopersona runs</h1>{table}"
+            f"<p class='note'>The JSON API is documented at <a href='/docs'>/docs</a>.</p></main></body></html>\n")
+
+
 def unified_diff(parent: str, child: str, parent_name: str, child_name: str) -> str:
     """HTML of the unified diff from `parent` to `child` (added, removed and hunk lines marked)."""
     lines = difflib.unified_diff(parent.splitlines(), child.splitlines(), parent_name, child_name, lineterm="")

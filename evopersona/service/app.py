@@ -29,7 +29,7 @@ from evopersona.api import (
 )
 from evopersona.errors import InputError, WorkFailed
 from evopersona.report.data import collect
-from evopersona.report.live import live_fragment, live_page, program_page
+from evopersona.report.live import index_page, live_fragment, live_page, program_page
 from evopersona.runs import OpenRun
 from evopersona.service.models import (
     ErrorResponse,
@@ -183,6 +183,11 @@ def create_app(runs_dir: Path, token: str | None = None) -> FastAPI:
 
     def program_href(run: str) -> Callable[[int], str]:
         return lambda program_id: f"/runs/{run}/programs/{program_id}/page"
+
+    @app.get("/", response_class=HTMLResponse, tags=["pages"])
+    def index() -> str:
+        """The served runs as HTML, each linked to its live page."""
+        return index_page([(s.run, s.status, s.best_score) for s in list_runs().runs])
 
     @app.get("/runs/{run}/page", response_class=HTMLResponse, tags=["pages"])
     def run_page(run: str, every: float = Query(5.0, ge=1.0, le=3600.0, description="refresh period, seconds")) -> str:

@@ -258,3 +258,5 @@ def test_live_page_in_a_headless_browser_refreshes_and_links_programs(results_ru
         seed = client.get(f"/runs/{run_copy.name}/programs/1/page")
         assert "no parent to compare with" in seed.text
         assert client.get("/runs/nope/page").status_code == 404
+        index = client.get("/")
+        assert index.status_code == 200 and f"<a href='/runs/{run_copy.name}/page'>" in index.text
