@@ -39,13 +39,24 @@ def pool() -> Iterator[SandboxPool]:
 
 
 class Probe:
-    """Runs raw code in a confined child, bypassing gate and namespace; returns (ok, payload)."""
+    """Runs raw module code (it sets `result`) in a real worker whose gate and namespace are off."""
 
-    def __init__(self) -> None:
-        self.worker = WorkerProcess(LIMITS, module="tests.sandbox.probe_child")
+    def __init__(self, config: SandboxConfig = LIMITS) -> None:
+        self.worker = WorkerProcess(config, module="tests.sandbox.probe_child")
+        self.calls = 0
 
     def run(self, code: str) -> dict[str, Any]:
-        return self.worker.call({"type": "run", "code": code}, echo_handler)
+        """{"type": "result", "body": JSON of `result`} or {"type": "error", "kind": exception name, ...}."""
+        self.calls += 1
+        source = code + "\nAXES = []\ndef generate(task, n, llm, rng):\n    return result\n"
+        job = {"type": "run", "hash": f"probe-{self.calls}", "source": source, "task": {}, "n": 0, "seed": 0,
+               "cpu_seconds": LIMITS.cpu_seconds, "max_output_bytes": LIMITS.max_output_bytes}
+        reply = self.worker.call(job, echo_handler)
+        if reply["type"] == "result":
+            return {"type": "result", "body": json.dumps(reply["records"])}
+        reason = str(reply.get("reason", ""))
+        exception = reason.removeprefix("loading the program failed: ").split(":")[0].split(" (program")[0]
+        return {"type": "error", "kind": exception, "reason": reason}
 
 
 FAKE_KEY = "sk-fake-parent-secret-123"
