@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "evopersona.cli.report_cmd",
     "evopersona.cli.export_cmd",
     "evopersona.cli.compare_cmd",
+    "evopersona.cli.sandbox_cmd",
 ]
 
 

@@ -15,7 +15,7 @@ HOSTILE = {
     "infinite_loop": ("def generate(task, n, llm, rng):\n    while True:\n        pass\n", ("cpu", "timeout")),
     "memory_bomb": ("def generate(task, n, llm, rng):\n    x = 'a' * (2 << 30)\n    return [x]\n", ("memory",)),
     "memory_bomb_list": ("def generate(task, n, llm, rng):\n    x = []\n    while True:\n        x.append([0] * 100000)\n",
-                         ("memory",)),
+                         ("memory", "timeout")),
     "deep_recursion": ("def f(k):\n    return f(k + 1) + 1\n\ndef generate(task, n, llm, rng):\n    return f(0)\n",
                        ("recursion",)),
     "huge_output": ("def generate(task, n, llm, rng):\n    return [{'persona_id': 'p%d' % i, 'description': 'd', "
