@@ -133,7 +133,7 @@ class Runner:
             return self.programs[digest]
         namespace = (build_namespace(self.modules, "generator_program") if self.guarded
                      else {"__builtins__": builtins, "__name__": "generator_program"})
-        exec(compile(source, PROGRAM_FILENAME, "exec"), namespace)  # the gated, untrusted program
+        exec(compile(source, PROGRAM_FILENAME, "exec", dont_inherit=True), namespace)  # the gated, untrusted program
         self.programs[digest] = namespace
         if len(self.programs) > MAX_CACHED_PROGRAMS:
             self.programs.popitem(last=False)
