@@ -17,7 +17,6 @@ from typing import Any
 from evopersona.generator import ALLOWED_IMPORTS
 from evopersona.sandbox.safe_stdlib import REPLACED, WITHHELD
 
-
 SAFE_BUILTIN_NAMES = (
     "abs", "all", "any", "ascii", "bin", "bool", "bytes", "callable", "chr", "classmethod", "complex",
     "dict", "divmod", "enumerate", "filter", "float", "format", "frozenset", "hash", "hex", "id", "int",

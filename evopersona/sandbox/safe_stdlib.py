@@ -40,7 +40,7 @@ def _check_name(name: Any, what: str) -> None:
 
 
 def _safe_get_field(self: Any, field_name: str, args: Any, kwargs: Any) -> Any:
-    first, rest = _string.formatter_field_name_split(field_name)
+    _, rest = _string.formatter_field_name_split(field_name)
     for is_attr, name in rest:
         if is_attr and (not isinstance(name, str) or name.startswith("_")):
             raise SandboxRefused(f"format field attribute '{name}' is not allowed in the sandbox")
