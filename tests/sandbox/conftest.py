@@ -24,6 +24,7 @@ def generate(task, n, llm, rng):
 '''
 
 LIMITS = SandboxConfig(timeout_s=5, cpu_seconds=2, memory_mb=256, max_output_bytes=200_000, pool_size=1)
+PROBE_LIMITS = LIMITS.model_copy(update={"timeout_s": 60})  # probes assert on what fails, not on speed
 
 
 def echo_handler(requests: list[BridgeRequest]) -> list[str]:
@@ -41,7 +42,7 @@ def pool() -> Iterator[SandboxPool]:
 class Probe:
     """Runs raw module code (it sets `result`) in a real worker whose gate and namespace are off."""
 
-    def __init__(self, config: SandboxConfig = LIMITS) -> None:
+    def __init__(self, config: SandboxConfig = PROBE_LIMITS) -> None:
         self.worker = WorkerProcess(config, module="tests.sandbox.probe_child")
         self.calls = 0
 

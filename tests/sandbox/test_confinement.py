@@ -153,7 +153,7 @@ def test_memory_is_bounded(probe):
 
 
 @pytest.mark.parametrize(("config", "kind"), [
-    (SandboxConfig(timeout_s=30, cpu_seconds=1, memory_mb=256, pool_size=1), "cpu"),
+    (SandboxConfig(timeout_s=600, cpu_seconds=1, memory_mb=256, pool_size=1), "cpu"),  # wall time >> CPU time on a loaded machine
     (SandboxConfig(timeout_s=1, cpu_seconds=30, memory_mb=256, pool_size=1), "timeout"),
 ])
 def test_cpu_and_wall_time_are_bounded(config, kind):
