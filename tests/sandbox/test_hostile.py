@@ -22,8 +22,8 @@ HOSTILE = {
                     "'axis_placement': {}, 'policy': 'x' * 500000} for i in range(n)]\n", ("output",)),
     "non_serialisable": ("def generate(task, n, llm, rng):\n    return [{'persona_id': 'p', 'description': 'd', "
                          "'axis_placement': {}, 'policy': {1, 2}}]\n", ("contract",)),
-    "dataclass_output": ("import dataclasses\n@dataclasses.dataclass\nclass R:\n    persona_id: str = 'p'\n"
-                         "def generate(task, n, llm, rng):\n    return [R(), R()]\n", ("contract",)),
+    "dataclass_output": (("import dataclasses\n@dataclasses.dataclass\nclass R:\n    persona_id: str = 'p'\n"
+                          "def generate(task, n, llm, rng):\n    return [R(), R()]\n"), ("contract",)),
     "monkeypatch_bridge": ("def generate(task, n, llm, rng):\n    llm.complete = lambda p: 'x'\n    return []\n",
                            ("program_error",)),
     "monkeypatch_module": ("import json\ndef generate(task, n, llm, rng):\n    json.dumps = None\n    return []\n",
