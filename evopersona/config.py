@@ -156,6 +156,9 @@ class SandboxConfig(_Strict):
     memory_mb: int = Field(default=1024, ge=64)
     max_output_bytes: int = Field(default=4_000_000, ge=1024)
     pool_size: int = Field(default=2, ge=1, le=64)
+    allow_weaker: list[Literal["network_namespace", "filesystem", "user_namespace", "privilege_drop", "seccomp"]] = Field(
+        default_factory=list,
+        description="OS sandbox layers you accept to run without where this machine lacks them (never silent)")
 
 
 class RayConfig(_Strict):

@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "evopersona.cli.export_cmd",
     "evopersona.cli.compare_cmd",
     "evopersona.cli.tau2_cmd",
+    "evopersona.cli.sandbox_cmd",
 ]
 
 

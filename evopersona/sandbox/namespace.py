@@ -3,7 +3,8 @@
 Real stdlib modules carry their own imports (`typing.sys`, `random._os`); a program receives a
 read-only view holding only each module's public, non-module names, so no attribute path leads from
 an allowed module to `os` or `sys`. Names that evaluate strings as code (`typing.get_type_hints`)
-are withheld. Built in the worker before it drops privileges.
+are withheld, and names that look up attributes by run-time strings are narrowed (safe_stdlib.py).
+Built in the worker before it drops privileges.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import types
 from typing import Any
 
 from evopersona.generator import ALLOWED_IMPORTS
-
-_WITHHELD = {"typing": {"get_type_hints", "ForwardRef", "get_overloads", "no_type_check_decorator"}}
+from evopersona.sandbox.safe_stdlib import REPLACED, WITHHELD
 
 SAFE_BUILTIN_NAMES = (
     "abs", "all", "any", "ascii", "bin", "bool", "bytes", "callable", "chr", "classmethod", "complex",
@@ -55,12 +55,13 @@ class ModuleView:
 def _public_names(module: types.ModuleType) -> dict[str, Any]:
     listed = getattr(module, "__all__", None)
     candidates = listed if listed is not None else [n for n in vars(module) if not n.startswith("_")]
-    withheld = _WITHHELD.get(module.__name__, set())
+    withheld = WITHHELD.get(module.__name__, set())
+    replaced = REPLACED.get(module.__name__, {})
     names: dict[str, Any] = {}
     for name in candidates:
         if name.startswith("_") or name in withheld or not hasattr(module, name):
             continue
-        value = getattr(module, name)
+        value = replaced.get(name, getattr(module, name))
         if not isinstance(value, types.ModuleType):
             names[name] = value
     return names

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pwd
 import queue
 import signal
 import subprocess
 import sys
 import time
-import warnings
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -32,6 +32,7 @@ from evopersona.generator import (
 from evopersona.sandbox import limits
 from evopersona.sandbox.bridge import BridgeRequest, Handler, no_llm_handler
 from evopersona.sandbox.gate import check_source
+from evopersona.sandbox.layers import LayerReport, SandboxUnavailable, announce
 from evopersona.sandbox.protocol import (
     FrameError,
     FrameTimeout,
@@ -49,13 +50,6 @@ _SIGNAL_REASONS = {
     signal.SIGSEGV: ("crashed", "the worker crashed (segmentation fault)"),
     signal.SIGXFSZ: ("crashed", "the worker exceeded the file size limit"),
 }
-_warned: set[str] = set()
-
-
-def _warn_once(message: str) -> None:
-    if message not in _warned:
-        _warned.add(message)
-        warnings.warn(f"sandbox: {message}", RuntimeWarning, stacklevel=3)
 
 
 class WorkerProcess:
@@ -73,17 +67,21 @@ class WorkerProcess:
         )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.fd_in, self.fd_out = self.proc.stdout.fileno(), self.proc.stdin.fileno()
+        required = limits.required_layers(os.geteuid() == 0, list(config.allow_weaker))
         settings = {"type": "settings", "workdir": str(self.workdir), "memory_mb": config.memory_mb,
-                    "max_frame_bytes": self.max_frame_bytes}
+                    "max_frame_bytes": self.max_frame_bytes, "required_layers": required}
         try:
             write_frame(self.fd_out, settings)
             ready = read_frame(self.fd_in, self.max_frame_bytes, time.monotonic() + SPAWN_TIMEOUT_S)
         except (FrameError, FrameTimeout, OSError) as exc:
             self.kill()
             raise ProgramFailed("sandbox", f"the sandbox worker failed to start: {exc}") from None
-        self.uid = int(ready.get("uid", -1))
-        for message in ready.get("warnings", []):
-            _warn_once(str(message))
+        self.uid = int(ready["uid"])
+        self.report = LayerReport.from_ready(pwd.getpwuid(os.geteuid()).pw_name, ready, required)
+        if self.report.missing:
+            self.kill()
+            raise SandboxUnavailable(self.report)
+        announce(self.report)
 
     def alive(self) -> bool:
         return self.proc.poll() is None

@@ -8,6 +8,7 @@ duplicates; fds 0-2 point at /dev/null or the log so nothing a program does can 
 
 from __future__ import annotations
 
+import builtins
 import os
 import random
 import sys
@@ -118,8 +119,10 @@ def _not_serialisable(value: Any) -> Any:
 class Runner:
     """Loads programs (cached by hash) and runs one `generate` call per frame."""
 
-    def __init__(self, channel: Channel, modules: dict[str, dict[str, Any]], settings: dict[str, Any]) -> None:
+    def __init__(self, channel: Channel, modules: dict[str, dict[str, Any]], settings: dict[str, Any],
+                 guarded: bool) -> None:
         self.channel = channel
+        self.guarded = guarded
         self.modules = modules
         self.settings = settings
         self.programs: OrderedDict[str, dict[str, Any]] = OrderedDict()
@@ -128,8 +131,9 @@ class Runner:
         if digest in self.programs:
             self.programs.move_to_end(digest)
             return self.programs[digest]
-        namespace = build_namespace(self.modules, "generator_program")
-        exec(compile(source, PROGRAM_FILENAME, "exec"), namespace)  # the gated, untrusted program
+        namespace = (build_namespace(self.modules, "generator_program") if self.guarded
+                     else {"__builtins__": builtins, "__name__": "generator_program"})
+        exec(compile(source, PROGRAM_FILENAME, "exec", dont_inherit=True), namespace)  # the gated, untrusted program
         self.programs[digest] = namespace
         if len(self.programs) > MAX_CACHED_PROGRAMS:
             self.programs.popitem(last=False)
@@ -173,17 +177,23 @@ class Runner:
         return frame
 
 
-def main() -> None:
+def main(guarded: bool = True) -> None:
+    """Serve jobs. `guarded=False` (programs get real builtins and modules) is reachable only by
+    calling this from another module, as the OS-layer tests do; `python -m` always runs guarded."""
     fd_in, fd_out = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(2, 1)
+    os.close(devnull)
     settings = read_frame(fd_in, 1 << 20)
     modules = preload_modules()
-    warnings = limits.confine(settings)
+    report = limits.confine(settings)
+    missing = [layer for layer in settings["required_layers"] if not report["layers"][layer]]
     channel = Channel(fd_in, fd_out, int(settings["max_frame_bytes"]))
-    channel.send({"type": "ready", "warnings": warnings, "uid": os.getuid()})
-    runner = Runner(channel, modules, settings)
+    channel.send({"type": "ready", **report, "uid": os.getuid()})
+    if missing:
+        return  # the parent reports it; no program runs in a weaker sandbox than required
+    runner = Runner(channel, modules, settings, guarded)
     sys.setrecursionlimit(int(settings.get("recursion_limit", 1000)))
     while True:
         job = channel.receive()

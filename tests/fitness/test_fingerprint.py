@@ -71,7 +71,8 @@ def test_trigram_repeats_are_counted_per_dialogue():
 
 
 def test_agrees_with_reference_extractor_on_length_features(human_split):
-    ppol = pytest.importorskip("ppol.fingerprinting")
+    import ppol.fingerprinting as ppol  # the `test` extra installs it
+
     sample = human_split[0][:200]
     ours = fingerprint_many(sample)
     extractor = ppol.BehavioralFingerprintExtractor()

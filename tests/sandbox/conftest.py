@@ -24,6 +24,7 @@ def generate(task, n, llm, rng):
 '''
 
 LIMITS = SandboxConfig(timeout_s=5, cpu_seconds=2, memory_mb=256, max_output_bytes=200_000, pool_size=1)
+PROBE_LIMITS = LIMITS.model_copy(update={"timeout_s": 60})  # probes assert on what fails, not on speed
 
 
 def echo_handler(requests: list[BridgeRequest]) -> list[str]:
@@ -39,13 +40,24 @@ def pool() -> Iterator[SandboxPool]:
 
 
 class Probe:
-    """Runs raw code in a confined child, bypassing gate and namespace; returns (ok, payload)."""
+    """Runs raw module code (it sets `result`) in a real worker whose gate and namespace are off."""
 
-    def __init__(self) -> None:
-        self.worker = WorkerProcess(LIMITS, module="tests.sandbox.probe_child")
+    def __init__(self, config: SandboxConfig = PROBE_LIMITS) -> None:
+        self.worker = WorkerProcess(config, module="tests.sandbox.probe_child")
+        self.calls = 0
 
     def run(self, code: str) -> dict[str, Any]:
-        return self.worker.call({"type": "run", "code": code}, echo_handler)
+        """{"type": "result", "body": JSON of `result`} or {"type": "error", "kind": exception name, ...}."""
+        self.calls += 1
+        source = code + "\nAXES = []\ndef generate(task, n, llm, rng):\n    return result\n"
+        job = {"type": "run", "hash": f"probe-{self.calls}", "source": source, "task": {}, "n": 0, "seed": 0,
+               "cpu_seconds": LIMITS.cpu_seconds, "max_output_bytes": LIMITS.max_output_bytes}
+        reply = self.worker.call(job, echo_handler)
+        if reply["type"] == "result":
+            return {"type": "result", "body": json.dumps(reply["records"])}
+        reason = str(reply.get("reason", ""))
+        exception = reason.removeprefix("loading the program failed: ").split(":")[0].split(" (program")[0]
+        return {"type": "error", "kind": exception, "reason": reason}
 
 
 FAKE_KEY = "sk-fake-parent-secret-123"

@@ -1,39 +1,17 @@
-"""Test-only worker that runs raw Python *past* the gate and the restricted namespace.
-
-It is confined exactly like the real worker (same `limits.confine`, same spawn path through
-`WorkerProcess`), so what fails here fails because of the process-level limits alone.
+"""Test-only entry point: the real sandbox worker with the gate's partner, the namespace views,
+switched off. Programs run with real builtins and may import anything already loaded here, so what
+fails fails because of the OS layers alone (the pool's static gate is skipped too: tests talk to
+`WorkerProcess` directly). Only a module outside the package can start the worker this way.
 """
 
 from __future__ import annotations
 
-import builtins
-import json
-import os
-import socket  # noqa: F401 - imported while still root so probe code can use them after the drop
+import ctypes  # noqa: F401 - loaded before confinement, so probe code can reach raw syscalls
+import signal  # noqa: F401
+import socket  # noqa: F401
 import subprocess  # noqa: F401
-import traceback
 
-from evopersona.sandbox import limits
-from evopersona.sandbox.protocol import read_frame, write_frame
-
-
-def main() -> None:
-    fd_in, fd_out = os.dup(0), os.dup(1)
-    os.dup2(os.open(os.devnull, os.O_RDWR), 0)
-    os.dup2(2, 1)
-    settings = read_frame(fd_in, 1 << 20)
-    warnings = limits.confine(settings)
-    write_frame(fd_out, {"type": "ready", "warnings": warnings, "uid": os.getuid()})
-    while True:
-        job = read_frame(fd_in, 1 << 24)
-        namespace = {"__builtins__": builtins}
-        try:
-            exec(job["code"], namespace)
-            write_frame(fd_out, {"type": "result", "body": json.dumps(namespace.get("result"))})
-        except BaseException as exc:  # noqa: BLE001 - the probe reports whatever the code raised
-            write_frame(fd_out, {"type": "error", "kind": type(exc).__name__, "reason": str(exc),
-                                 "trace": traceback.format_exc()})
-
+from evopersona.sandbox import worker
 
 if __name__ == "__main__":
-    main()
+    worker.main(guarded=False)

@@ -15,13 +15,15 @@ HOSTILE = {
     "infinite_loop": ("def generate(task, n, llm, rng):\n    while True:\n        pass\n", ("cpu", "timeout")),
     "memory_bomb": ("def generate(task, n, llm, rng):\n    x = 'a' * (2 << 30)\n    return [x]\n", ("memory",)),
     "memory_bomb_list": ("def generate(task, n, llm, rng):\n    x = []\n    while True:\n        x.append([0] * 100000)\n",
-                         ("memory",)),
+                         ("memory", "timeout")),
     "deep_recursion": ("def f(k):\n    return f(k + 1) + 1\n\ndef generate(task, n, llm, rng):\n    return f(0)\n",
                        ("recursion",)),
     "huge_output": ("def generate(task, n, llm, rng):\n    return [{'persona_id': 'p%d' % i, 'description': 'd', "
                     "'axis_placement': {}, 'policy': 'x' * 500000} for i in range(n)]\n", ("output",)),
     "non_serialisable": ("def generate(task, n, llm, rng):\n    return [{'persona_id': 'p', 'description': 'd', "
                          "'axis_placement': {}, 'policy': {1, 2}}]\n", ("contract",)),
+    "dataclass_output": (("import dataclasses\n@dataclasses.dataclass\nclass R:\n    persona_id: str = 'p'\n"
+                          "def generate(task, n, llm, rng):\n    return [R(), R()]\n"), ("contract",)),
     "monkeypatch_bridge": ("def generate(task, n, llm, rng):\n    llm.complete = lambda p: 'x'\n    return []\n",
                            ("program_error",)),
     "monkeypatch_module": ("import json\ndef generate(task, n, llm, rng):\n    json.dumps = None\n    return []\n",

@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-try:
-    import tau2  # noqa: F401
-except ImportError as exc:
-    print(f"skipping τ² adapter tests: tau2 is not importable ({exc}); install evopersona[tau2]")
-    pytest.skip(f"tau2 is not importable ({exc}); install evopersona[tau2]", allow_module_level=True)
+import tau2  # noqa: F401 - the `test` extra installs it; missing, this module fails rather than skips
 
 from evopersona.simulate.persona_block import PERSONA_HEADER, wrap_policy
 from evopersona.simulate.tau2_adapter import PersonaUserSimulator, run_tau2_episode

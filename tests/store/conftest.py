@@ -49,8 +49,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
             yield s
         return
     if _POSTGRES_URL is None:
-        print(f"skipping PostgreSQL variant: {_POSTGRES_REASON}")
-        pytest.skip(_POSTGRES_REASON)
+        pytest.fail(f"{_POSTGRES_REASON}: the store tests need PostgreSQL on 127.0.0.1:5432 (trust auth, database 'test')")
     schema = f"evp_test_{uuid.uuid4().hex[:16]}"
     s = Store(_POSTGRES_URL, schema=schema)
     try:
