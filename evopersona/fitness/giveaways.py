@@ -3,8 +3,8 @@
 The fingerprint measures behaviour (length, politeness as a yes/no per turn, front-loading); real
 simulators (gpt-4.1 / gpt-4o playing τ²-bench customers) also give themselves away by form:
 markdown and enumerations, every turn a complete capitalised sentence ending in punctuation, several
-sentences per turn with every fact of the opening at once, politeness and comma density per word,
-formal long words, the same turn ending every time (unnatural consistency), and never a lower-case
+sentences per turn with every fact of the opening at once, politeness, service-register vocabulary
+and comma density per word, long words, the same turn ending every time (unnatural consistency), and never a lower-case
 "i" or an unfinished turn. None of these is tuned to the bundled dialogues: each is a property
 written down before looking at them (see tests/fitness/test_giveaways.py for one case per feature).
 They enter the `combined` discriminator; the paper's `forest` keeps its 19 features.
@@ -18,7 +18,7 @@ import numpy as np
 
 GIVEAWAY_NAMES: list[str] = [
     "markdown_rate", "enumeration_rate", "complete_sentence_rate", "lowercase_start_rate",
-    "lowercase_i_rate", "sentences_per_turn", "polite_per_word", "commas_per_word", "long_word_share",
+    "lowercase_i_rate", "sentences_per_turn", "polite_per_word", "formal_per_word", "commas_per_word", "long_word_share",
     "exclamation_rate", "ending_uniformity", "opening_sentences", "opening_facts",
 ]
 N_GIVEAWAYS = len(GIVEAWAY_NAMES)
@@ -33,6 +33,11 @@ _SENTENCE_END = re.compile(r"[.!?]+(?=\s+[A-Z\"'(]|\s*$)")
 _LOWER_I = re.compile(r"(?:^|\s)i(?:'\w+)?(?=\s|$|[,.!?])")
 _POLITE = re.compile(r"\b(?:please|thank|thanks|appreciate|appreciated|kindly|grateful|wonderful|"
                      r"certainly|absolutely|great|perfect|glad|happy to|sorry)\b", re.IGNORECASE)
+# Service-register words LLMs overuse when they write as a customer ("assist", "ensure", "regarding").
+_FORMAL = re.compile(r"\b(?:assist|assistance|ensure|additionally|furthermore|moreover|regarding|proceed|"
+                     r"accordingly|clarify|clarification|verify|provide|provided|specific|currently|however|"
+                     r"therefore|understanding|patience|utilize|indeed|appropriate|require|requested|request|"
+                     r"inquire|inquiry|assistance|confirm|confirmation|details|information)\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z]+")
 _FACT = re.compile(r"\b(?:\d[\d:/.,-]*\d|\d)\b|\b[A-Z]{2,}\d*\b|\S+@\S+")
 _LONG_WORD = 8
@@ -64,6 +69,7 @@ def giveaways_of(turns: list[str]) -> list[float]:
         sum(bool(_LOWER_I.search(t)) for t in turns) / n,
         sum(_sentences(t) for t in turns) / n,
         sum(len(_POLITE.findall(t)) for t in turns) / n_words,
+        sum(len(_FORMAL.findall(t)) for t in turns) / n_words,
         sum(t.count(",") for t in turns) / n_words,
         sum(len(x) >= _LONG_WORD for w in words for x in w) / n_words,
         sum("!" in t for t in turns) / n,
