@@ -23,65 +23,112 @@ GIVEAWAY_NAMES: list[str] = [
 ]
 N_GIVEAWAYS = len(GIVEAWAY_NAMES)
 
-_MARKDOWN = re.compile(r"\*\*|__|`|^\s*#{1,6}\s|(?:^|\s)[-*•]\s+\w", re.MULTILINE)
+_H = r"[^\S\n]"  # horizontal space: patterns never cross from one turn to the next
+# Every pattern starts with a literal or a small character class, so the scan skips most positions.
+_MARKDOWN = re.compile(rf"\*\*|__|`|(?<!\S)#{{1,6}}{_H}|(?<!\S)[-*•]{_H}+\w")
 _ENUMERATION = re.compile(
-    r"(?:^|\s)\(?(?:\d{1,2}|[a-e])[.)]\s+[A-Za-z]|\b(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|lastly|finally),"
-    r"|\w+, [\w' -]+, and \w+", re.IGNORECASE,
+    rf"(?<!\S)\(?(?:\d{{1,2}}|[a-e])[.)]{_H}+[A-Za-z]|(?<![\w])(?:[Ff]irst(?:ly)?|[Ss]econd(?:ly)?|[Tt]hird(?:ly)?|"
+    r"[Ll]astly|[Ff]inally),|,[^,.!?\n]{1,40}, (?:and|or) "
 )
-_COMPLETE = re.compile(r"^[A-Z\"'(].*[.!?][\"')]?$", re.DOTALL)
-_SENTENCE_END = re.compile(r"[.!?]+(?=\s+[A-Z\"'(]|\s*$)")
-_LOWER_I = re.compile(r"(?:^|\s)i(?:'\w+)?(?=\s|$|[,.!?])")
-_POLITE = re.compile(r"\b(?:please|thank|thanks|appreciate|appreciated|kindly|grateful|wonderful|"
-                     r"certainly|absolutely|great|perfect|glad|happy to|sorry)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(rf"[.!?]+(?={_H}+[A-Z\"'(]|{_H}*$)", re.MULTILINE)
+_LOWER_I = re.compile(rf"(?<!\S)i(?:'\w+)?(?={_H}|$|[,.!?])", re.MULTILINE)
+_FACT = re.compile(r"\b(?:\d[\d:/.,-]*\d|\d)\b|\b[A-Z]{2,}\d*\b|[^\s@]+@\S+")
+_TOKEN = re.compile(r"[a-z]+|\n")
+POLITE_WORDS = frozenset("please thank thanks appreciate appreciated kindly grateful wonderful certainly "
+                         "absolutely great perfect glad happy sorry".split())
 # Service-register words LLMs overuse when they write as a customer ("assist", "ensure", "regarding").
-_FORMAL = re.compile(r"\b(?:assist|assistance|ensure|additionally|furthermore|moreover|regarding|proceed|"
-                     r"accordingly|clarify|clarification|verify|provide|provided|specific|currently|however|"
-                     r"therefore|understanding|patience|utilize|indeed|appropriate|require|requested|request|"
-                     r"inquire|inquiry|assistance|confirm|confirmation|details|information)\b", re.IGNORECASE)
-_WORD = re.compile(r"[A-Za-z]+")
-_FACT = re.compile(r"\b(?:\d[\d:/.,-]*\d|\d)\b|\b[A-Z]{2,}\d*\b|\S+@\S+")
+FORMAL_WORDS = frozenset("assist assistance ensure additionally furthermore moreover regarding proceed accordingly "
+                         "clarify clarification verify provide provided specific currently however therefore "
+                         "understanding patience utilize indeed appropriate require requested request inquire "
+                         "inquiry confirm confirmation details information".split())
 _LONG_WORD = 8
+_COMPLETE_START = tuple("ABCDEFGHIJKLMNOPQRSTUVWXYZ\"'(")
+_ENDINGS = {".": 0, "!": 1, "?": 2}
 
 
-def _ending(turn: str) -> str:
-    last = turn.rstrip()[-1:]
-    return last if last in ".!?" else "w"
+def _ending(turn: str) -> int:
+    """0-2 for a turn ending in . ! ? (after a closing quote or bracket), 3 for anything else."""
+    return _ENDINGS.get(turn.rstrip("\"')")[-1:], 3)
 
 
-def _sentences(turn: str) -> int:
-    return max(1, len(_SENTENCE_END.findall(turn)))
+class _TurnCounts:
+    """Per-turn match counts of a regex over all turns joined by newlines (one scan for the batch)."""
+
+    def __init__(self, turns: list[str]) -> None:
+        self.joined = "\n".join(turns)
+        self.starts = np.cumsum([0] + [len(t) + 1 for t in turns[:-1]])
+        self.n = len(turns)
+
+    def __call__(self, regex: re.Pattern[str]) -> np.ndarray:
+        positions = np.fromiter((m.start() for m in regex.finditer(self.joined)), dtype=np.int64)
+        return np.bincount(np.searchsorted(self.starts, positions, side="right") - 1, minlength=self.n)
+
+    def words(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per turn: words, polite words, service-register words and long words (one tokenising pass)."""
+        tokens = _TOKEN.findall(self.joined.lower())
+        turn = np.cumsum(np.fromiter((t == "\n" for t in tokens), dtype=np.int64, count=len(tokens)))
+        word = np.fromiter((t != "\n" for t in tokens), dtype=bool, count=len(tokens))
+        polite = np.fromiter((t in POLITE_WORDS for t in tokens), dtype=bool, count=len(tokens))
+        formal = np.fromiter((t in FORMAL_WORDS for t in tokens), dtype=bool, count=len(tokens))
+        long = np.fromiter((len(t) >= _LONG_WORD for t in tokens), dtype=bool, count=len(tokens))
+        return tuple(np.bincount(turn, weights=x, minlength=self.n) for x in (word, polite, formal, long))
+
+
+def _per_turn(turns: list[str]) -> np.ndarray:
+    """Per distinct turn: the counts the dialogue features are made of (columns as in `_COLUMNS`)."""
+    count = _TurnCounts(turns)
+    complete = [t[:1] in _COMPLETE_START and _ending(t) < 3 for t in turns]
+    words, polite, formal, long = count.words()
+    return np.column_stack([
+        count(_MARKDOWN) > 0, count(_ENUMERATION) > 0, complete, [t[:1].islower() for t in turns],
+        count(_LOWER_I) > 0, np.maximum(1, count(_SENTENCE_END)), polite, formal,
+        [t.count(",") for t in turns], long, ["!" in t for t in turns], words, [_ending(t) for t in turns],
+    ]).astype(np.float64)
+
+
+_COLUMNS = ["markdown", "enumeration", "complete", "lower_start", "lower_i", "sentences", "polite", "formal",
+            "commas", "long", "exclamation", "words", "ending"]
+_C = {name: i for i, name in enumerate(_COLUMNS)}
+
+
+def giveaways_many(dialogues: list[list[str]]) -> np.ndarray:
+    """Giveaway features of many dialogues: array (n, len(GIVEAWAY_NAMES)); all zero for no turn.
+
+    Per-turn counts are computed once per distinct turn text with one regex scan per pattern over
+    the batch, then aggregated per dialogue with `bincount`."""
+    kept = [[t.replace("\n", " ").strip() for t in d if t and t.strip()] for d in dialogues]
+    counts = np.fromiter((len(d) for d in kept), dtype=np.int64, count=len(kept))
+    out = np.zeros((len(kept), N_GIVEAWAYS))
+    if counts.sum() == 0:
+        return out
+    index: dict[str, int] = {}
+    unique = np.fromiter((index.setdefault(t, len(index)) for d in kept for t in d), dtype=np.int64)
+    rows = _per_turn(list(index))[unique]
+    dialogue = np.repeat(np.arange(len(kept)), counts)
+    turns = np.maximum(counts, 1)
+
+    def total(column: str) -> np.ndarray:
+        return np.bincount(dialogue, weights=rows[:, _C[column]], minlength=len(kept))
+
+    words = np.maximum(total("words"), 1)
+    for name, column in (("markdown_rate", "markdown"), ("enumeration_rate", "enumeration"),
+                         ("complete_sentence_rate", "complete"), ("lowercase_start_rate", "lower_start"),
+                         ("lowercase_i_rate", "lower_i"), ("sentences_per_turn", "sentences"),
+                         ("exclamation_rate", "exclamation")):
+        out[:, GIVEAWAY_NAMES.index(name)] = total(column) / turns
+    for name, column in (("polite_per_word", "polite"), ("formal_per_word", "formal"),
+                         ("commas_per_word", "commas"), ("long_word_share", "long")):
+        out[:, GIVEAWAY_NAMES.index(name)] = total(column) / words
+    endings = np.bincount(dialogue * 4 + rows[:, _C["ending"]].astype(np.int64), minlength=4 * len(kept))
+    out[:, GIVEAWAY_NAMES.index("ending_uniformity")] = endings.reshape(-1, 4).max(axis=1) / turns
+    first = (np.cumsum(counts) - counts)[counts > 0]
+    out[counts > 0, GIVEAWAY_NAMES.index("opening_sentences")] = rows[first, _C["sentences"]]
+    openings = [d[0] for d in kept if d]
+    out[counts > 0, GIVEAWAY_NAMES.index("opening_facts")] = _TurnCounts(openings)(_FACT)
+    out[counts == 0] = 0.0
+    return out
 
 
 def giveaways_of(turns: list[str]) -> list[float]:
     """The giveaway features of one dialogue's user turns (all zero for no turn)."""
-    turns = [t.replace("\n", " ").strip() for t in turns if t and t.strip()]
-    if not turns:
-        return [0.0] * N_GIVEAWAYS
-    n = len(turns)
-    words = [_WORD.findall(t) for t in turns]
-    n_words = max(1, sum(len(w) for w in words))
-    endings = [_ending(t) for t in turns]
-    return [
-        sum(bool(_MARKDOWN.search(t)) for t in turns) / n,
-        sum(bool(_ENUMERATION.search(t)) for t in turns) / n,
-        sum(bool(_COMPLETE.match(t)) for t in turns) / n,
-        sum(t[0].islower() for t in turns) / n,
-        sum(bool(_LOWER_I.search(t)) for t in turns) / n,
-        sum(_sentences(t) for t in turns) / n,
-        sum(len(_POLITE.findall(t)) for t in turns) / n_words,
-        sum(len(_FORMAL.findall(t)) for t in turns) / n_words,
-        sum(t.count(",") for t in turns) / n_words,
-        sum(len(x) >= _LONG_WORD for w in words for x in w) / n_words,
-        sum("!" in t for t in turns) / n,
-        max(endings.count(e) for e in set(endings)) / n,
-        float(_sentences(turns[0])),
-        float(len(_FACT.findall(turns[0]))),
-    ]
-
-
-def giveaways_many(dialogues: list[list[str]]) -> np.ndarray:
-    """Giveaway features of many dialogues: array (n, len(GIVEAWAY_NAMES))."""
-    out = np.zeros((len(dialogues), N_GIVEAWAYS))
-    for i, turns in enumerate(dialogues):
-        out[i] = giveaways_of(turns)
-    return out
+    return giveaways_many([turns])[0].tolist()
