@@ -13,8 +13,8 @@ domain (airline, retail, telecom) of the bundled real LLM-simulator dialogues, a
 without it (humans + remaining LLM-simulator dialogues + cooperative stand-in) and scored on it:
 ROC-AUC of held-out test humans vs the left-out simulator dialogues, mean calibrated P(human) of
 each. For each human corpus (star, multiwoz21, sgd_services), a reference is fitted without it and
-scored on its dialogues (mean P(human); ROC-AUC against the left-out LLM-simulator... none is left
-out there, so against an unseen cooperative sample, seed 1).
+scored on its dialogues (mean P(human); ROC-AUC against an unseen cooperative sample, seed 1, since
+no simulator dialogue is left out in those folds).
 
     python bench/fitness.py            # several minutes on 2 loaded cores (8 reference fits)
 Ends with `RESULT fingerprint_speedup_vs_ppol <x>` (or `RESULT fingerprint_10k_seconds <s>`).
