@@ -1,4 +1,5 @@
-"""Cost of the fitness pieces at 1k and 10k dialogues, and the fingerprint against the paper's code.
+"""Cost of the fitness pieces at 1k and 10k dialogues, the fingerprint against the paper's code, and
+how the discriminators generalise to user models, domains and human corpora they were not fitted on.
 
 Data: the bundled human user sides cycled to the size wanted, half of them, interleaved with the
 cooperative simulator stand-in (a mix of short human and long simulated turns). Measured:
@@ -7,12 +8,21 @@ cooperative), coverage of populations of 10 against the human train cloud, and, 
 installed (`pip install --no-deps ppol`), the paper's `BehavioralFingerprintExtractor` on the
 same 10k dialogues with the max abs difference of the two feature matrices.
 
-    python bench/fitness.py            # about a minute
+Generalisation (skip with `--no-generalisation`): for each user model (gpt-4.1, gpt-4o) and each
+domain (airline, retail, telecom) of the bundled real LLM-simulator dialogues, a reference is fitted
+without it (humans + remaining LLM-simulator dialogues + cooperative stand-in) and scored on it:
+ROC-AUC of held-out test humans vs the left-out simulator dialogues, mean calibrated P(human) of
+each. For each human corpus (star, multiwoz21, sgd_services), a reference is fitted without it and
+scored on its dialogues (mean P(human); ROC-AUC against an unseen cooperative sample, seed 1, since
+no simulator dialogue is left out in those folds).
+
+    python bench/fitness.py            # several minutes on 2 loaded cores (8 reference fits)
 Ends with `RESULT fingerprint_speedup_vs_ppol <x>` (or `RESULT fingerprint_10k_seconds <s>`).
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import time
 from collections.abc import Callable
@@ -24,8 +34,9 @@ from evopersona.config import FitnessConfig
 from evopersona.fitness.cooperative import cooperative_dialogues
 from evopersona.fitness.coverage import HumanCloud
 from evopersona.fitness.fingerprint import FEATURE_NAMES, fingerprint_many
+from evopersona.fitness.negatives import llm_sim_corpus, three_kinds, user_model
 from evopersona.fitness.reference import build_reference
-from evopersona.humans import load_human_corpus, split_humans
+from evopersona.humans import HumanDialogue, load_human_corpus, split_humans
 
 SIZES = (1_000, 10_000)
 
@@ -55,8 +66,53 @@ def ppol_fingerprints(dialogues: list[list[str]]) -> np.ndarray:
     ])
 
 
+def _auc(positive: np.ndarray, negative: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(np.r_[np.ones(len(positive)), np.zeros(len(negative))], np.r_[positive, negative]))
+
+
+def _row(part: str, kind: str, auc: float, p_humans: float, p_out: float, n_out: int) -> None:
+    print(f"| {part:<22} | {kind:<8} | {auc:.3f} | {p_humans:.3f} | {p_out:.3f} | {n_out:>4} |", flush=True)
+
+
+def generalisation(train: list[HumanDialogue], test: list[HumanDialogue]) -> dict[str, float]:
+    """Leave-one-user-model-out, leave-one-domain-out, leave-one-human-corpus-out; returns the worst
+    figures over every fold and kind (lowest held-out human P(human), highest left-out simulator one)."""
+    sims = llm_sim_corpus()
+    humans_test = [d.user_turns() for d in test]
+    print("| left out               | kind     | ROC-AUC | P(human) humans | P(human) left out | n |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    worst = {"humans": 1.0, "simulated": 0.0}
+    folds = [(f"user model {m}", lambda d, m=m: user_model(d) == m) for m in sorted({user_model(d) for d in sims})]
+    folds += [(f"domain {x}", lambda d, x=x: d.domain == x) for x in sorted({d.domain for d in sims})]
+    for part, left_out in folds:
+        kept = [d for d in sims if not left_out(d)]
+        out = [d.user_turns() for d in sims if left_out(d)]
+        reference = build_reference([d.user_turns() for d in train], three_kinds(None, llm_sim=kept), FitnessConfig())
+        for kind, disc in reference.discriminators.items():
+            p_h, p_o = disc.p_human(humans_test), disc.p_human(out)
+            worst = {"humans": min(worst["humans"], p_h.mean()), "simulated": max(worst["simulated"], p_o.mean())}
+            _row(part, kind, _auc(p_h, p_o), p_h.mean(), p_o.mean(), len(out))
+    unseen_cooperative = cooperative_dialogues(300, seed=1)
+    for source in sorted({d.source for d in train} - {"abcd"}):
+        kept_humans = [d.user_turns() for d in train if d.source != source]
+        out = [d.user_turns() for d in train + test if d.source == source]
+        reference = build_reference(kept_humans, three_kinds(None), FitnessConfig())
+        for kind, disc in reference.discriminators.items():
+            p_h, p_c = disc.p_human(out), disc.p_human(unseen_cooperative)
+            worst["humans"] = min(worst["humans"], p_h.mean())
+            _row(f"human corpus {source}", kind, _auc(p_h, p_c), p_h.mean(), p_c.mean(), len(out))
+    print(f"worst over folds and kinds: held-out humans {worst['humans']:.3f} (goal >= 0.9), "
+          f"left-out LLM simulators {worst['simulated']:.3f} (goal <= 0.3)")
+    return worst
+
+
 def main() -> None:
-    train, _ = split_humans(load_human_corpus(), 0.2, seed=0)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-generalisation", action="store_true", help="skip the 8 leave-one-out reference fits")
+    args = parser.parse_args()
+    train, test = split_humans(load_human_corpus(), 0.2, seed=0)
     humans = [d.user_turns() for d in train]
     data = {n: dialogues_of_size(humans, n) for n in SIZES}
     turns = {n: sum(len(d) for d in data[n]) for n in SIZES}
@@ -68,8 +124,11 @@ def main() -> None:
         print(f"fingerprint {n:>6}: {fp_time[n]:.3f} s  ({n / fp_time[n]:,.0f} dialogues/s)")
     print(f"fingerprint growth 10k/1k: {fp_time[10_000] / fp_time[1_000]:.2f}x for 10x the data")
 
-    fit_time, reference = timed(lambda: build_reference(humans, cooperative_dialogues(len(humans), seed=0), FitnessConfig()))
-    print(f"reference fit (3 discriminators, 5-fold CV each, {len(humans)} humans): {fit_time:.1f} s")
+    fit_time, reference = timed(lambda: build_reference(humans, three_kinds(None), FitnessConfig()))
+    print(f"reference fit (3 discriminators, 5-fold CV each, {len(humans)} humans vs {reference.meta.negatives_line()}): {fit_time:.1f} s")
+    for kind, report in reference.meta.reports.items():
+        print(f"{kind:<8} cv ROC-AUC {report.cv_roc_auc:.3f}  ECE {report.ece:.3f} (uncalibrated {report.ece_uncalibrated:.3f})  "
+              f"held-out humans P(human) {reference.discriminator(kind).p_human([d.user_turns() for d in test]).mean():.3f}")
     for kind, disc in reference.discriminators.items():
         t = {n: timed(lambda n=n, d=disc: d.p_human(data[n]))[0] for n in SIZES}
         print(f"P(human) {kind:<8} 1k: {t[1_000]:.2f} s  10k: {t[10_000]:.2f} s  growth {t[10_000] / t[1_000]:.2f}x")
@@ -80,6 +139,9 @@ def main() -> None:
         pops = [fp[i : i + 10] for i in range(0, n, 10)]
         t, cov = timed(lambda pops=pops: cloud.mean_coverage(pops))
         print(f"coverage {n:>6} dialogues ({len(pops)} populations of 10 vs {len(cloud.points)} humans): {t:.2f} s  (mean {cov.mean:.3f})")
+
+    if not args.no_generalisation:
+        generalisation(train, test)
 
     if importlib.util.find_spec("ppol") is None:
         print("ppol not installed: no side-by-side comparison (pip install --no-deps ppol)")

@@ -28,6 +28,11 @@ def human_corpus_dir() -> Path:
     return bundled_dir("fitness") / "human"
 
 
+def llm_sim_dir() -> Path:
+    """Real LLM-simulated user dialogues (τ²-bench, MIT, Sierra Research): discriminator negatives."""
+    return bundled_dir("fitness") / "llm_sim"
+
+
 def programs_dir() -> Path:
     return bundled_dir("programs")
 

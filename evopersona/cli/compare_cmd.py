@@ -44,7 +44,7 @@ def compare(
 ) -> None:
     """Compare generator programs on held-out tasks: human-likeness, coverage, Dice, lexical, preservation."""
     from evopersona.compare.protocol import CompareRequest, run_compare
-    from evopersona.compare.table import rich_table
+    from evopersona.compare.table import negatives_lines, rich_table
     from evopersona.errors import InputError
 
     extra = list(ctx.args)
@@ -61,6 +61,8 @@ def compare(
                              seed=seed, model=model, runner=runner, out=out, overrides=overrides)
     outcome = run_compare(request, console=err_console)
     err_console.print("wrote " + ", ".join(str(p) for p in outcome.written), highlight=False)
+    for line in negatives_lines(outcome.document):
+        err_console.print(f"negatives: {line}", highlight=False)
     if as_json:
         emit_json(outcome.document)
         return

@@ -33,7 +33,8 @@ def _table(scores: DialogueScores) -> Table:
     table.add_column("mean [95% CI]")
     for kind, ci in scores.p_human.items():
         report = scores.discriminators.get(kind, {})
-        table.add_row(f"P(human) {kind} (cv AUC {report.get('cv_roc_auc', float('nan')):.3f})", str(ci))
+        table.add_row(f"P(human) {kind} (cv AUC {report.get('cv_roc_auc', float('nan')):.3f}, "
+                      f"ECE {report.get('ece', float('nan')):.3f})", str(ci))
     for space, ci in scores.coverage.items():
         table.add_row(f"coverage ({space})", str(ci))
     for group, value in scores.dice.items():
@@ -126,7 +127,9 @@ def score(
         emit_json(scores)
         return
     out_console.print(_table(scores))
-    err_console.print(f"negatives: {scores.negatives}", highlight=False)
+    for negative in scores.negatives:
+        err_console.print(f"negatives: {negative.kind} {negative.n} dialogues (weight {negative.weight_share:.0%}): "
+                          f"{negative.source}", highlight=False)
 
 
 def _score_programs(programs: list[Path], domain: str, split: str, n: int, max_tasks: int | None, seed: int,

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from evopersona.fitness.negatives import NegativeKind
 from evopersona.fitness.stats import MeanCI
 
 MetricValue = MeanCI | float | int | None
@@ -43,6 +44,7 @@ class SplitBookkeeping(BaseModel):
 class DiscriminatorInfo(BaseModel):
     cv_roc_auc: float | None
     heldout_roc_auc: float | None = Field(default=None, description="test humans vs the no-persona condition")
+    ece: float | None = Field(default=None, description="expected calibration error of P(human), cross-fitted on train")
 
 
 class CompareDocument(BaseModel):
@@ -56,6 +58,7 @@ class CompareDocument(BaseModel):
     reference: str
     splits: SplitBookkeeping
     discriminators: dict[str, DiscriminatorInfo]
+    negatives: list[NegativeKind] = Field(description="the kinds of negatives the reference's discriminators were fitted on")
     llm_reference: dict[str, float | int] = Field(description="LLM use of building the reference (0 when reused)")
     llm_scope: str = Field(description="which calls the per-condition LLM figures count")
     conditions: list[ConditionResult]

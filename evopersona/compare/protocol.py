@@ -194,8 +194,9 @@ def run_compare(request: CompareRequest, console: Console | None = None) -> Comp
         models={role: config.llm.role(role).model for role in ROLES if role not in ("mutator", "reflection")},
         runner=config.episodes.runner, reference=str(ref_dir), splits=bookkeeping,
         discriminators={kind: DiscriminatorInfo(cv_roc_auc=report.cv_roc_auc if (report := reference.meta.reports.get(kind)) else None,
-                                                heldout_roc_auc=auc.get(kind))
+                                                heldout_roc_auc=auc.get(kind), ece=report.ece if report else None)
                         for kind in reference.discriminators},
+        negatives=reference.meta.negatives,
         llm_reference=reference_llm, llm_scope=LLM_SCOPE[config.episodes.runner], conditions=rows,
     )
     return CompareOutcome(document=document, out_dir=out_dir, written=write_outputs(document, out_dir, runs))

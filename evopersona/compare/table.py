@@ -84,6 +84,11 @@ def rich_table(document: CompareDocument) -> Table:
     return table
 
 
+def negatives_lines(document: CompareDocument) -> list[str]:
+    """One line per kind of negatives the reference was fitted on."""
+    return [f"{n.kind}: {n.n} dialogues, weight {n.weight_share:.0%} ({n.source})" for n in document.negatives]
+
+
 def _md_row(cells: list[str]) -> str:
     return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
@@ -101,10 +106,13 @@ def markdown(document: CompareDocument) -> str:
     lines += [f"- **{c.name}** ({c.kind}): {c.source}" for c in document.conditions] + [""]
     lines += [_md_row(["metric (mean [95% CI])", *names]), _md_row(["---"] * (len(names) + 1))]
     lines += [_md_row(row) for row in rows(document)] + ["", LEGEND, ""]
-    lines += ["## Discriminators", "", _md_row(["kind", "cv ROC-AUC (train)", "held-out ROC-AUC (test humans vs no-persona)"]),
-              _md_row(["---"] * 3)]
-    lines += [_md_row([kind, format_value(info.cv_roc_auc), format_value(info.heldout_roc_auc)])
+    lines += ["## Discriminators", "", _md_row(["kind", "cv ROC-AUC (train)", "ECE (train, cross-fitted)",
+                                                "held-out ROC-AUC (test humans vs no-persona)"]),
+              _md_row(["---"] * 4)]
+    lines += [_md_row([kind, format_value(info.cv_roc_auc), format_value(info.ece), format_value(info.heldout_roc_auc)])
               for kind, info in document.discriminators.items()] + [""]
+    lines += ["Negatives (each kind an equal share of the negative weight):", ""]
+    lines += [f"- {line}" for line in negatives_lines(document)] + [""]
     s = document.splits
     lines += ["## Held-out bookkeeping", "",
               (f"- discriminators trained on {s.human_train} train-split humans and baseline episodes of "

@@ -1,8 +1,9 @@
 """The fitness reference of a run, built once and saved in `runs/<name>/reference/`.
 
 Humans: the train split of the human corpora (the test split is never used for fitting or evolution).
-Negatives: episodes of the no-persona baseline program on the run's train-split tasks. Both the
-discriminators and the human cloud for coverage come from these alone.
+Negatives (`fitness/negatives.py`): episodes of the no-persona baseline program on the run's
+train-split tasks, the bundled real LLM-simulator dialogues and the cooperative stand-in, each kind
+an equal share of the negative weight. The human cloud for coverage comes from the humans alone.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from evopersona.config import RunConfig
 from evopersona.errors import WorkFailed
 from evopersona.evaluation.realism import build_anchors
 from evopersona.evolve.seeds import load_seed_code
+from evopersona.fitness.negatives import three_kinds
 from evopersona.fitness.reference import FitnessReference, build_reference
 from evopersona.humans import HumanDialogue, load_human_corpus, split_humans
 from evopersona.sandbox.bridge import gateway_handler
@@ -88,7 +90,7 @@ def ensure_reference(config: RunConfig, gateway: Any, console: Console | None = 
     transcripts = asyncio.run(baseline_transcripts(config, gateway, tasks, console))
     simulated = [t.user_turns() for t in transcripts if t.user_turns()]
     human_sides = [h.user_turns() for h in train]
-    reference = build_reference(human_sides, simulated, config.fitness)
+    reference = build_reference(human_sides, three_kinds(simulated), config.fitness)
     folder.mkdir(parents=True, exist_ok=True)
     if config.fitness.realism_judges:
         asyncio.run(build_anchors(gateway, human_sides, simulated, config.seed)).save(folder)

@@ -1,9 +1,9 @@
 """Scoring a file of dialogues on its own (`evopersona score --dialogues`).
 
-The discriminators need negatives. Until baseline episodes of a run are at hand, the default
-reference is fitted on the human train split (bundled corpora, `split_humans` with the configured
-test fraction, seed 0) against the same number of dialogues from the deterministic cooperative
-simulator stand-in (`cooperative.cooperative_dialogues(n, seed=0)`). Coverage is measured on
+The discriminators need negatives. Without a run (`--reference runs/<name>/reference` brings the
+run's baseline episodes), the default reference is fitted on the human train split (bundled corpora,
+`split_humans` with the configured test fraction, seed 0) against two of the three kinds of
+negatives (`negatives.py`): the bundled real LLM-simulator dialogues and the cooperative stand-in. Coverage is measured on
 populations of `population_size` consecutive dialogues (the per-task N of an evaluation), so the
 figure is comparable with an evaluation's coverage.
 """
@@ -17,14 +17,12 @@ from pydantic import BaseModel
 
 from evopersona.config import FitnessConfig
 from evopersona.errors import InputError
-from evopersona.fitness.cooperative import cooperative_dialogues
 from evopersona.fitness.dice import aggregate_dice
 from evopersona.fitness.fingerprint import fingerprint_many
+from evopersona.fitness.negatives import NegativeKind, three_kinds
 from evopersona.fitness.reference import FitnessReference, build_reference
 from evopersona.fitness.stats import MeanCI, UNIT, mean_ci
 from evopersona.humans import load_human_corpus, split_humans
-
-COOPERATIVE_NEGATIVES = "cooperative simulator stand-in (evopersona.fitness.cooperative, seed 0), one per human train dialogue"
 
 
 class DialogueScores(BaseModel):
@@ -35,7 +33,7 @@ class DialogueScores(BaseModel):
     dice: dict[str, float]
     lexical_z: dict[str, MeanCI]
     discriminators: dict[str, Any]
-    negatives: str
+    negatives: list[NegativeKind]
 
 
 def default_reference(config: FitnessConfig, folder: Path | None = None) -> FitnessReference:
@@ -44,7 +42,7 @@ def default_reference(config: FitnessConfig, folder: Path | None = None) -> Fitn
         return FitnessReference.load(folder)
     train, _ = split_humans(load_human_corpus(config.human_sources), config.human_test_fraction, seed=0)
     human = [d.user_turns() for d in train]
-    reference = build_reference(human, cooperative_dialogues(len(human), seed=0), config, negatives=COOPERATIVE_NEGATIVES)
+    reference = build_reference(human, three_kinds(None), config)
     if folder is not None:
         reference.save(folder)
     return reference

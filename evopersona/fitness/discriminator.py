@@ -1,15 +1,21 @@
-"""Human-likeness discriminators: P(human) for the user side of a dialogue.
+"""Human-likeness discriminators: calibrated P(human) for the user side of a dialogue.
 
 - `ForestDiscriminator`: the paper's model (method.md §1.7): StandardScaler + RandomForest(200 trees,
   depth 12, balanced classes, seed 42) on the 19 fingerprint features. It leans on turn length.
-- `TextDiscriminator`: character n-gram TF-IDF + logistic regression on the text itself; it sees
-  wording, punctuation and casing, so short turns in assistant phrasing still read as simulated.
-- `CombinedDiscriminator`: one logistic regression on both feature sets.
+- `TextDiscriminator`: character n-gram TF-IDF + the giveaway features of real LLM simulators
+  (`giveaways.py`: markdown, enumerations, complete sentences, politeness density...) + logistic
+  regression on the text itself; it sees wording, punctuation and casing, so short turns in
+  assistant phrasing still read as simulated, and the form features carry it across domains whose
+  vocabulary it never saw.
+- `CombinedDiscriminator`: the same plus the 19 fingerprint features, in one logistic regression.
 
-Humans are label 1, simulated dialogues label 0. Each model is an unsupervised featuriser (scaler,
-TF-IDF) followed by a classifier; the featuriser never sees labels, so it is fitted once on all the
-training inputs and only the classifier is cross-validated (5-fold ROC-AUC in the `FitReport`): the
-TF-IDF pass is the slow part. Saved with joblib next to a JSON sidecar holding the report.
+Humans are label 1, simulated dialogues label 0. Negatives come in kinds (`negatives.py`); sample
+weights give humans half the weight and each negative kind an equal part of the rest. Each model is
+an unsupervised featuriser (scaler, TF-IDF) followed by a classifier; the featuriser never sees
+labels, so it is fitted once on all the training inputs (the TF-IDF pass is the slow part) and only
+the classifier is cross-validated (5 folds stratified by kind). The out-of-fold scores give the
+CV ROC-AUC and a Platt calibration (`calibration.py`) applied on top of every prediction, with its
+cross-fitted ECE in the `FitReport`. Saved with joblib next to a JSON sidecar holding the report.
 """
 
 from __future__ import annotations
@@ -24,17 +30,23 @@ from pydantic import BaseModel, ConfigDict
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from evopersona.errors import InputError
+from evopersona.fitness.calibration import PlattCalibration, cross_fitted, expected_calibration_error
 from evopersona.fitness.fingerprint import FEATURE_NAMES, fingerprint_many
+from evopersona.fitness.giveaways import giveaways_many
+from evopersona.fitness.negatives import HUMAN, balanced_weights
 
 CV_FOLDS = 5
 # TF-IDF rows have unit L2 norm spread over thousands of columns while standardised fingerprint
 # columns have unit variance each: unweighted, the 19 length-heavy columns would dominate the model.
+# The giveaway columns get the same down-weighting for the same reason.
 FINGERPRINT_WEIGHT = 0.2
+GIVEAWAY_WEIGHT = FINGERPRINT_WEIGHT
 SEED = 42
 N_JOBS = 2
 
@@ -47,6 +59,10 @@ class FitReport(BaseModel):
     cv_folds: list[float]
     n_human: int
     n_simulated: int
+    ece: float
+    ece_uncalibrated: float
+    calibration: PlattCalibration
+    negatives: dict[str, int]
     top_features: dict[str, float] = {}
 
 
@@ -55,8 +71,16 @@ def join_turns(turns: list[str]) -> str:
     return "\n".join(t.replace("\n", " ") for t in turns if t)
 
 
+def _split(texts: list[str]) -> list[list[str]]:
+    return [t.split("\n") if t else [] for t in texts]
+
+
 def _fingerprints_of_texts(texts: list[str]) -> np.ndarray:
-    return fingerprint_many([t.split("\n") if t else [] for t in texts])
+    return fingerprint_many(_split(texts))
+
+
+def _giveaways_of_texts(texts: list[str]) -> np.ndarray:
+    return giveaways_many(_split(texts))
 
 
 def _tfidf() -> TfidfVectorizer:
@@ -76,6 +100,7 @@ class Discriminator:
     def __init__(self) -> None:
         self.model: Any = None
         self.report: FitReport | None = None
+        self.calibration = PlattCalibration()
 
     def _inputs(self, dialogues: list[list[str]]) -> Any:
         return [join_turns(d) for d in dialogues]
@@ -86,23 +111,41 @@ class Discriminator:
     def _classifier(self) -> Any:
         return _logistic()
 
-    def fit(self, human: list[list[str]], simulated: list[list[str]], folds: int = CV_FOLDS) -> FitReport:
-        """Fit on human (1) vs simulated (0) dialogues; report cross-validated ROC-AUC first."""
+    def fit(self, human: list[list[str]], simulated: list[list[str]], folds: int = CV_FOLDS,
+            kinds: list[str] | None = None) -> FitReport:
+        """Fit on human (1) vs simulated (0) dialogues, `kinds` naming each simulated dialogue's kind
+        of negative (one kind if omitted); cross-validate, then calibrate on the out-of-fold scores."""
         if len(human) < folds or len(simulated) < folds:
             raise InputError(f"need at least {folds} human and {folds} simulated dialogues to fit a discriminator")
+        kinds = kinds or ["simulated"] * len(simulated)
+        groups = [HUMAN] * len(human) + list(kinds)
         x = self._inputs(human + simulated)
         y = np.r_[np.ones(len(human), dtype=int), np.zeros(len(simulated), dtype=int)]
+        weights = balanced_weights(groups)
         featurizer = self._featurizer()
         features = featurizer.fit_transform(x)
-        cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
-        scores = cross_val_score(self._classifier(), features, y, cv=cv, scoring="roc_auc", n_jobs=1)
-        self.model = make_pipeline(featurizer, self._classifier().fit(features, y))
+        split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED).split(features, groups)
+        test_folds = [test for _, test in split]
+        scores, fold_auc = np.zeros(len(y)), []
+        for test in test_folds:
+            train = np.setdiff1d(np.arange(len(y)), test)
+            classifier = self._classifier().fit(features[train], y[train], sample_weight=weights[train])
+            scores[test] = self._positive(classifier, features[test])
+            fold_auc.append(float(roc_auc_score(y[test], scores[test], sample_weight=weights[test])))
+        self.calibration = PlattCalibration.fit(scores, y, weights)
+        self.model = make_pipeline(featurizer, self._classifier().fit(features, y, sample_weight=weights))
         self.report = FitReport(
-            kind=self.kind, cv_roc_auc=float(scores.mean()), cv_roc_auc_std=float(scores.std()),
-            cv_folds=[float(s) for s in scores], n_human=len(human), n_simulated=len(simulated),
-            top_features=self._importances(),
+            kind=self.kind, cv_roc_auc=float(np.mean(fold_auc)), cv_roc_auc_std=float(np.std(fold_auc)),
+            cv_folds=fold_auc, n_human=len(human), n_simulated=len(simulated),
+            ece=expected_calibration_error(cross_fitted(scores, y, weights, test_folds), y, weights),
+            ece_uncalibrated=expected_calibration_error(scores, y, weights), calibration=self.calibration,
+            negatives={k: kinds.count(k) for k in sorted(set(kinds))}, top_features=self._importances(),
         )
         return self.report
+
+    @staticmethod
+    def _positive(model: Any, x: Any) -> np.ndarray:
+        return model.predict_proba(x)[:, list(model.classes_).index(1)]
 
     def _importances(self) -> dict[str, float]:
         return {}
@@ -116,13 +159,12 @@ class Discriminator:
         return self._proba(self._inputs(dialogues))
 
     def _proba(self, x: Any) -> np.ndarray:
-        classes = list(self.model.classes_)
-        return self.model.predict_proba(x)[:, classes.index(1)]
+        return self.calibration.apply(self._positive(self.model, x))
 
     def save(self, path: Path) -> None:
         """Write the model (joblib) and `<path>.json` with the fit report."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"kind": self.kind, "model": self.model, "report": self.report}, path)
+        joblib.dump({"kind": self.kind, "model": self.model, "report": self.report, "calibration": self.calibration}, path)
         report = self.report.model_dump(mode="json") if self.report else None
         path.with_suffix(path.suffix + ".json").write_text(json.dumps({"kind": self.kind, "report": report}, indent=2))
 
@@ -137,7 +179,9 @@ class Discriminator:
         if target is None or kind != target.kind:
             raise InputError(f"{path}: not a saved {cls.kind or 'discriminator'} (found {kind!r})")
         out = target()
-        out.model, out.report = data["model"], data["report"]
+        if "calibration" not in data:
+            raise InputError(f"{path}: saved by an older evopersona without calibration; delete the reference folder to refit")
+        out.model, out.report, out.calibration = data["model"], data["report"], data["calibration"]
         return out
 
 
@@ -166,11 +210,16 @@ class ForestDiscriminator(Discriminator):
         return {name: round(float(w), 4) for name, w in ranked}
 
 
+def _giveaways() -> Any:
+    return make_pipeline(FunctionTransformer(_giveaways_of_texts), StandardScaler())
+
+
 class TextDiscriminator(Discriminator):
     kind = "text"
 
-    def _featurizer(self) -> TfidfVectorizer:
-        return _tfidf()
+    def _featurizer(self) -> FeatureUnion:
+        return FeatureUnion([("text", _tfidf()), ("giveaways", _giveaways())],
+                            transformer_weights={"text": 1.0, "giveaways": GIVEAWAY_WEIGHT})
 
 
 class CombinedDiscriminator(Discriminator):
@@ -178,8 +227,8 @@ class CombinedDiscriminator(Discriminator):
 
     def _featurizer(self) -> FeatureUnion:
         fingerprints = make_pipeline(FunctionTransformer(_fingerprints_of_texts), StandardScaler())
-        return FeatureUnion([("text", _tfidf()), ("fingerprint", fingerprints)],
-                            transformer_weights={"text": 1.0, "fingerprint": FINGERPRINT_WEIGHT})
+        return FeatureUnion([("text", _tfidf()), ("fingerprint", fingerprints), ("giveaways", _giveaways())],
+                            transformer_weights={"text": 1.0, "fingerprint": FINGERPRINT_WEIGHT, "giveaways": GIVEAWAY_WEIGHT})
 
 
 DISCRIMINATORS: dict[str, type[Discriminator]] = {

@@ -4,8 +4,9 @@ Why vectorised: fitness scores thousands of episodes per evaluation and bench/ s
 All turns of all dialogues are joined by newlines (patterns never cross a newline; newlines inside
 a turn become spaces) and scanned once for the positions where any bank phrase starts; each bank
 then only tries those positions. Per-dialogue aggregation is numpy `bincount` over turn indices,
-and repeated trigrams are counted with `np.unique` over integer keys. Pattern banks are data in
-`banks.py`. About 12-16x faster than the paper's per-dialogue extractor (bench/fitness.py).
+and repeated trigrams are counted with `np.unique` over 64-bit keys. Per-turn work is done once per
+distinct turn text. Pattern banks are data in `banks.py`. bench/fitness.py compares it with the
+paper's per-dialogue extractor.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ N_FEATURES = len(FEATURE_NAMES)
 _INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
 _SPACE = r"[^\S\n]+"
-_TOKEN = re.compile(r"\b\w+\b")
+_TOKEN = re.compile(r"\w+")  # same matches as \b\w+\b: a greedy \w+ run starts and ends at word boundaries
 _SHORT_MAX_TOKENS = 3
 _REPEAT_MIN_COUNT = 4
 
@@ -136,63 +137,79 @@ def _bank_hits(turns: _Turns) -> dict[str, np.ndarray]:
     return out
 
 
-def _repeated_trigram_turns(tokens: list[list[str]], turns: _Turns) -> np.ndarray:
-    """Per turn: does it contain a token trigram seen more than 3 times across its dialogue?"""
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
+
+
+def _trigram_keys(tokens: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Per turn, a 64-bit key for each of its token trigrams (flattened) and how many it has.
+
+    Token ids are 64-bit string hashes mixed into one key per trigram: a collision among the ~1e6
+    trigrams of 10k dialogues has probability ~1e-7, and it needs no vocabulary or sort."""
     lengths = np.fromiter((len(t) for t in tokens), dtype=np.int64, count=len(tokens))
-    # Token ids via 64-bit string hashes: a collision between two of ~1e5 distinct tokens has
-    # probability ~1e-9, and hashing in C is several times faster than a Python vocabulary dict.
-    hashes = np.fromiter(map(hash, chain.from_iterable(tokens)), dtype=np.int64)
-    vocab, ids = np.unique(hashes, return_inverse=True)
-    ids = ids.ravel().astype(np.int64)
-    token_turn = np.repeat(np.arange(turns.n), lengths)
-    start = np.flatnonzero(token_turn[:-2] == token_turn[2:]) if ids.size >= 3 else np.zeros(0, np.int64)
-    if start.size == 0:
+    hashes = np.fromiter(map(hash, chain.from_iterable(tokens)), dtype=np.int64).view(np.uint64)
+    token_turn = np.repeat(np.arange(len(tokens)), lengths)
+    start = np.flatnonzero(token_turn[:-2] == token_turn[2:]) if hashes.size >= 3 else np.zeros(0, np.int64)
+    keys = hashes[start] * _MIX[0] + hashes[start + 1] * _MIX[1] + hashes[start + 2] * _MIX[2]
+    return keys, np.bincount(token_turn[start], minlength=len(tokens)) if start.size else np.zeros(len(tokens), np.int64)
+
+
+def _repeated_trigram_turns(keys: np.ndarray, per_turn: np.ndarray, turns: _Turns, unique: np.ndarray) -> np.ndarray:
+    """Per turn: does it contain a token trigram seen more than 3 times across its dialogue?
+
+    `keys`/`per_turn` are the trigram keys of the distinct turn texts; `unique[i]` is turn i's text."""
+    counts = per_turn[unique]
+    total = int(counts.sum())
+    if total == 0:
         return np.zeros(turns.n, dtype=bool)
-    size = vocab.size
-    if size**3 < 2**62:
-        trigram = (ids[start] * size + ids[start + 1]) * size + ids[start + 2]
-    else:
-        rows = np.stack([ids[start], ids[start + 1], ids[start + 2]], axis=1)
-        trigram = np.unique(rows, axis=0, return_inverse=True)[1].ravel()
-    owner_turn = token_turn[start]
-    owner = turns.dialogue[owner_turn]
-    if (int(trigram.max()) + 1) * max(turns.n_dialogues, 1) >= 2**62:
-        trigram = np.unique(trigram, return_inverse=True)[1].ravel()
-    key = owner * (int(trigram.max()) + 1) + trigram
-    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    repeated = counts[inverse.ravel()] >= _REPEAT_MIN_COUNT
+    offsets = np.cumsum(per_turn) - per_turn
+    ends = np.cumsum(counts)
+    gather = np.repeat(offsets[unique] - (ends - counts), counts) + np.arange(total)
+    owner_turn = np.repeat(np.arange(turns.n), counts)
+    owner = turns.dialogue[owner_turn].astype(np.uint64)
+    key = keys[gather] ^ (owner * np.uint64(0xD6E8FEB86659FD93))
+    _, inverse, repeats = np.unique(key, return_inverse=True, return_counts=True)
+    repeated = repeats[inverse.ravel()] >= _REPEAT_MIN_COUNT
     return np.bincount(owner_turn, weights=repeated, minlength=turns.n) > 0
 
 
 def fingerprint_many(dialogues: list[list[str]]) -> np.ndarray:
-    """Fingerprints of many dialogues, each given as its list of user turns: array (n, 19)."""
+    """Fingerprints of many dialogues, each given as its list of user turns: array (n, 19).
+
+    Every per-turn figure (tokens, bank hits, acknowledgment, identifiers) depends on the turn's
+    text alone, so it is computed once per distinct text (simulators and templated personas repeat
+    turns such as "Thank you!") and gathered back by index."""
     turns = _Turns(dialogues)
     out = np.zeros((turns.n_dialogues, N_FEATURES))
     if turns.n == 0:
         return out
-    tokens = [_TOKEN.findall(t) for t in turns.lower]
-    length = np.fromiter((len(t) for t in tokens), dtype=np.float64, count=turns.n)
+    index: dict[str, int] = {}
+    unique = np.fromiter((index.setdefault(t, len(index)) for t in turns.texts), dtype=np.int64, count=turns.n)
+    distinct = _Turns([[t] for t in index])
+    tokens = [_TOKEN.findall(t) for t in distinct.lower]
+    length = np.fromiter((len(t) for t in tokens), dtype=np.float64, count=distinct.n)[unique]
     has = turns.counts > 0
     mean_len = turns.per_dialogue_mean(length)
     out[:, _INDEX["words_per_turn"]] = mean_len
     out[:, _INDEX["short_utterance_rate"]] = turns.per_dialogue_mean(length <= _SHORT_MAX_TOKENS)
-    for name, hit in _bank_hits(turns).items():
-        out[:, _INDEX[name]] = turns.per_dialogue_mean(hit)
-    acks = turns.per_turn([t.strip() for t in turns.lower], [_ACK_REGEX])[2]
+    for name, hit in _bank_hits(distinct).items():
+        out[:, _INDEX[name]] = turns.per_dialogue_mean(hit[unique])
+    acks = distinct.per_turn([t.strip() for t in distinct.lower], [_ACK_REGEX])[2][unique]
     out[:, _INDEX["acknowledgment_rate"]] = turns.per_dialogue_mean(acks > 0)
 
     mean_sq = turns.per_dialogue_mean(length**2)
     std = np.sqrt(np.clip(mean_sq - mean_len**2, 0.0, None))
     cv_ok = (turns.counts > 1) & (mean_len > 0)
     out[:, _INDEX["verbosity_cv"]] = np.divide(std, mean_len, out=np.zeros_like(std), where=cv_ok)
-    out[:, _INDEX["repetition_rate"]] = turns.per_dialogue_mean(_repeated_trigram_turns(tokens, turns))
+    keys, per_turn = _trigram_keys(tokens)
+    out[:, _INDEX["repetition_rate"]] = turns.per_dialogue_mean(_repeated_trigram_turns(keys, per_turn, turns, unique))
 
     total = np.bincount(turns.dialogue, weights=length, minlength=turns.n_dialogues)
     first_two = np.bincount(turns.dialogue, weights=length * (turns.position < 2), minlength=turns.n_dialogues)
     front = np.divide(first_two, total, out=np.zeros_like(total), where=total > 0)
     front[(turns.counts == 1) & (total > 0)] = 1.0
     out[:, _INDEX["front_loading_ratio"]] = front
-    out[:, _INDEX["identifiers_per_turn"]] = turns.per_dialogue_mean(turns.per_turn(turns.texts, [_ID_REGEX])[2])
+    identifiers = distinct.per_turn(distinct.texts, [_ID_REGEX])[2][unique]
+    out[:, _INDEX["identifiers_per_turn"]] = turns.per_dialogue_mean(identifiers)
     opening = np.zeros(turns.n_dialogues)
     opening[has] = length[turns.first[has]]
     out[:, _INDEX["opening_length"]] = opening

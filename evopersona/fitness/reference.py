@@ -1,9 +1,11 @@
 """What fitness is measured against, fitted once per run: `FitnessReference`.
 
 It holds the human train fingerprints and their z-score statistics (coverage space), the human
-clouds with their d_ref, the lexical anchor, and the fitted discriminators (humans vs the no-persona
-baseline simulator). Saved to a folder (`reference.json`, `human_fp.npy`, `<kind>.joblib`) so every
-worker loads it instead of refitting.
+clouds with their d_ref, the lexical anchor, and the fitted, calibrated discriminators (humans vs
+three kinds of negatives, `negatives.py`: the run's no-persona baseline episodes, the bundled real
+LLM-simulator dialogues, the cooperative stand-in; which ones and how many is in `meta.negatives`).
+Saved to a folder (`reference.json`, `human_fp.npy`, `<kind>.joblib`) so every worker loads it
+instead of refitting.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from evopersona.config import FitnessConfig
 from evopersona.errors import InputError
@@ -19,6 +21,7 @@ from evopersona.fitness.coverage import FeatureStats, HumanCloud
 from evopersona.fitness.discriminator import DISCRIMINATORS, Discriminator, FitReport
 from evopersona.fitness.fingerprint import FEATURE_NAMES, fingerprint_many
 from evopersona.fitness.lexical import LexicalAnchor
+from evopersona.fitness.negatives import NegativeKind, Negatives
 
 DEFAULT_KINDS = ("forest", "text", "combined")
 
@@ -32,7 +35,11 @@ class ReferenceMeta(BaseModel):
     reports: dict[str, FitReport]
     n_human: int
     n_simulated: int
-    negatives: str
+    negatives: list[NegativeKind]
+
+    def negatives_line(self) -> str:
+        """One line naming each kind of negatives with its count and weight share (for score/compare)."""
+        return "; ".join(f"{n.kind} {n.n} dialogues (weight {n.weight_share:.0%}): {n.source}" for n in self.negatives)
 
 
 class FitnessReference:
@@ -63,7 +70,11 @@ class FitnessReference:
         meta_path = folder / "reference.json"
         if not meta_path.is_file():
             raise InputError(f"{folder}: no fitness reference here (reference.json missing)")
-        meta = ReferenceMeta.model_validate_json(meta_path.read_text(encoding="utf-8"))
+        try:
+            meta = ReferenceMeta.model_validate_json(meta_path.read_text(encoding="utf-8"))
+        except ValidationError as exc:
+            raise InputError(f"{folder}: reference.json is not a reference of this evopersona version "
+                             f"({exc.errors()[0]['msg']}); delete the folder to rebuild it") from None
         if meta.feature_names != FEATURE_NAMES:
             raise InputError(f"{folder}: reference was built with other fingerprint features")
         discs = {kind: DISCRIMINATORS[kind].load(folder / f"{kind}.joblib") for kind in meta.kinds}
@@ -71,10 +82,9 @@ class FitnessReference:
 
 
 def build_reference(
-    human_train: list[list[str]], simulated_baseline: list[list[str]], config: FitnessConfig,
-    *, kinds: tuple[str, ...] | None = None, negatives: str = "no-persona baseline episodes",
+    human_train: list[list[str]], negatives: Negatives, config: FitnessConfig, *, kinds: tuple[str, ...] | None = None,
 ) -> FitnessReference:
-    """Fingerprint the human train split and fit the discriminators against the baseline dialogues.
+    """Fingerprint the human train split and fit the discriminators against the negatives.
 
     `kinds` defaults to all three discriminators (the configured one must be among them)."""
     chosen = list(kinds or DEFAULT_KINDS)
@@ -84,11 +94,10 @@ def build_reference(
     discs: dict[str, Discriminator] = {}
     for kind in chosen:
         discs[kind] = DISCRIMINATORS[kind]()
-        discs[kind].fit(human_train, simulated_baseline)
+        discs[kind].fit(human_train, negatives.dialogues, kinds=list(negatives.kinds))
     meta = ReferenceMeta(
         feature_names=FEATURE_NAMES, feature_stats=FeatureStats.of(human_fp), lexical=LexicalAnchor.of(human_train),
         kinds=chosen, reports={k: d.report for k, d in discs.items() if d.report}, n_human=len(human_train),
-        n_simulated=len(simulated_baseline), negatives=negatives,
+        n_simulated=len(negatives.dialogues), negatives=negatives.summary(),
     )
     return FitnessReference(human_fp, meta, discs)
-

@@ -1,4 +1,4 @@
-"""Shared fixtures: the human split, cooperative negatives, one fitted reference per session."""
+"""Shared fixtures: the human split, one reference per session fitted on the bundled negatives."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from evopersona.config import FitnessConfig
-from evopersona.fitness.cooperative import cooperative_dialogues
-from evopersona.fitness.dialogues_score import COOPERATIVE_NEGATIVES
+from evopersona.fitness.negatives import three_kinds
 from evopersona.fitness.reference import FitnessReference, build_reference
 from evopersona.humans import load_human_corpus, split_humans
 
@@ -46,8 +45,7 @@ def human_split() -> tuple[list[list[str]], list[list[str]]]:
 @pytest.fixture(scope="session")
 def reference_dir(tmp_path_factory: pytest.TempPathFactory, human_split) -> Path:
     train, _ = human_split
-    reference = build_reference(train, cooperative_dialogues(600, seed=0), FitnessConfig(),
-                                negatives=COOPERATIVE_NEGATIVES)
+    reference = build_reference(train, three_kinds(None), FitnessConfig())
     folder = tmp_path_factory.mktemp("reference")
     reference.save(folder)
     return folder

@@ -19,7 +19,7 @@ def test_score_dialogues_json(tmp_path, reference_dir):
     doc = json.loads(proc.stdout)
     assert doc["n_dialogues"] == 30 and set(doc["p_human"]) == {"forest", "text", "combined"}
     assert doc["p_human"]["forest"]["mean"] > 0.8 and doc["coverage"]["zscore"]["n"] == 3
-    assert set(doc["dice"]) == {"D1", "D2", "D3", "D4", "overall"} and "cooperative" in doc["negatives"]
+    assert set(doc["dice"]) == {"D1", "D2", "D3", "D4", "overall"} and {n["kind"] for n in doc["negatives"]} == {"llm_sim", "cooperative"}
     assert doc["discriminators"]["forest"]["cv_roc_auc"] > 0.9
 
 
