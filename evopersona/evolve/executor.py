@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,6 +27,8 @@ from evopersona.store.models import EvaluationResult
 from evopersona.tasks import Task
 
 log = logging.getLogger(__name__)
+
+_CPU_PROBE_S = 2.0
 
 
 class Executor(Protocol):
@@ -48,6 +51,10 @@ class InlineExecutor:
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class WorkersLost(WorkFailed):
+    """The cluster has no worker CPU left: evaluations would wait forever. In-flight ones stay re-runnable."""
 
 
 class RayExecutor:
@@ -78,6 +85,9 @@ class RayExecutor:
         self._context: tuple[RunConfig, str] | None = None
         self._tasks: dict[int, tuple[Task, str]] = {}
         self._references: dict[str, str] = {}
+        self._lost_after = config.workers_lost_after_s
+        self._cpu_seen_at = time.monotonic()
+        self._cpu_checked_at = 0.0
 
     def _put(self, digest: str, value: str | bytes) -> str:
         if digest not in self._refs:
@@ -119,11 +129,32 @@ class RayExecutor:
         ticket, refs = self.ticket(job)
         ref = self._remote.remote(ticket.model_dump_json(), refs)
         try:
-            payload = await ref
+            payload = await self._await(ref)
         except self._ray.exceptions.RayError as exc:
             failure = EvaluationResult(status="failed", error=f"worker failure after retries: {exc}")
             return EvaluationOutcome(program_id=job.program_id, stage="complete", result=failure)
         return EvaluationOutcome.model_validate_json(payload)
+
+    def _cluster_has_cpu(self) -> bool:
+        """Whether some alive node offers CPUs (checked at most every few seconds, shared by all jobs)."""
+        now = time.monotonic()
+        if now - self._cpu_checked_at >= _CPU_PROBE_S:
+            self._cpu_checked_at = now
+            if self._ray.cluster_resources().get("CPU", 0) > 0:
+                self._cpu_seen_at = now
+        return now - self._cpu_seen_at < self._lost_after
+
+    async def _await(self, ref: Any) -> str:
+        """The task's result; raises WorkersLost when the cluster has had no CPU for `workers_lost_after_s`
+        (Ray would otherwise keep the task pending forever)."""
+        future = asyncio.wrap_future(ref.future())
+        while True:
+            done, _ = await asyncio.wait({future}, timeout=_CPU_PROBE_S)
+            if done:
+                return future.result()
+            if not self._cluster_has_cpu():
+                self._ray.cancel(ref, force=True)
+                raise WorkersLost(f"the Ray cluster has had no worker CPU for {self._lost_after:.0f} s (worker nodes stopped or lost)")
 
     def shutdown(self) -> None:
         if self._owns_ray:

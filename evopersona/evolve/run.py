@@ -13,11 +13,11 @@ from pydantic import BaseModel
 from rich.console import Console
 
 from evopersona.config import RunConfig, apply_overrides, load_config, validate_config
-from evopersona.errors import InputError, WorkFailed
+from evopersona.errors import InputError, WorkFailed, one_line
 from evopersona.evaluation.reference import ensure_reference
 from evopersona.evaluation.tasks import select_tasks
 from evopersona.evolve.engine import EngineStats, EvolutionEngine
-from evopersona.evolve.executor import make_executor
+from evopersona.evolve.executor import WorkersLost, make_executor
 from evopersona.evolve.progress import ProgressDisplay
 from evopersona.llm.factory import make_gateway, remaining_budget
 from evopersona.runs import CONFIG_FILE, open_run, read_run_config, save_run_config
@@ -98,6 +98,15 @@ def _with_remaining_budget(config: RunConfig, store: Store) -> RunConfig:
     return config.model_copy(update={"llm": config.llm.model_copy(update={"budget": budget})})
 
 
+def _fail_if_nothing_succeeded(store: Store, run_id: int) -> None:
+    """A run whose every evaluation failed is a failed run (exit 1), with the first failure's cause."""
+    counts = store.status_counts(run_id)
+    failed = counts.get("failed", 0)
+    if failed and not counts.get("done") and not counts.get("infeasible"):
+        cause = one_line(store.first_failure(run_id) or "no error recorded")
+        raise WorkFailed(f"all {failed} evaluations failed; the first: {cause}")
+
+
 def run_evolution(request: EvolveRequest, console: Console) -> dict[str, Any]:
     """Run (or resume) an evolution to a stop condition; return the summary with the front."""
     config = resolve_config(request)
@@ -121,6 +130,11 @@ def run_evolution(request: EvolveRequest, console: Console) -> dict[str, Any]:
                 interrupted = True
                 stats = engine.stats
         store.set_run_status(engine.run_id, "interrupted" if stats.stop_reason in ("interrupted", "error") else "stopped")
+        if isinstance(engine.fatal, WorkersLost):
+            raise WorkFailed(
+                f"the run lost its workers after {stats.finished} finished evaluations: {engine.fatal}; finished "
+                f"evaluations are saved; continue with `evopersona evolve --resume {config.run_dir()}` once workers are back"
+            )
         if engine.fatal is not None:
             log = config.run_dir() / "error.log"
             log.write_text("".join(traceback.format_exception(engine.fatal)), encoding="utf-8")
@@ -128,6 +142,7 @@ def run_evolution(request: EvolveRequest, console: Console) -> dict[str, Any]:
                 f"the run stopped on an internal error ({type(engine.fatal).__name__}: {engine.fatal}); finished "
                 f"evaluations are saved, details in {log}; continue with `evopersona evolve --resume {config.run_dir()}`"
             )
+        _fail_if_nothing_succeeded(store, engine.run_id)
     finally:
         gateway.close()
         executor.shutdown()

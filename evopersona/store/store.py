@@ -228,6 +228,16 @@ class Store:
         with self._session() as session:
             return {status: int(count) for status, count in session.exec(query)}
 
+    def first_failure(self, run_id: int) -> str | None:
+        """The error of the run's earliest failed evaluation (why a run whose evaluations all fail failed)."""
+        query = (
+            select(EvaluationRow.error)
+            .where(EvaluationRow.run_id == run_id, EvaluationRow.status == "failed")
+            .order_by(col(EvaluationRow.finished_at), col(EvaluationRow.id))
+        )
+        with self._session() as session:
+            return session.exec(query).first()
+
     def running_evaluations(self, run_id: int) -> list[EvaluationRow]:
         with self._session() as session:
             return list(session.exec(select(EvaluationRow).where(
