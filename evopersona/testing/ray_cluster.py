@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -77,7 +76,9 @@ def _group_alive(pgid: int) -> bool:
 
 @dataclass
 class LocalRayCluster:
-    """Start with `start_head()`, add nodes with `add_worker()`, always `stop()` at the end."""
+    """Start with `start_head()`, add nodes with `add_worker()`, always `stop()` at the end.
+
+    Keep `root` short: Ray's unix sockets live below it and their paths may not exceed 107 bytes."""
 
     root: Path
     python: str = sys.executable
@@ -115,7 +116,7 @@ class LocalRayCluster:
         self.root.mkdir(parents=True, exist_ok=True)
         self.port, self.dashboard_port = free_port(), free_port()
         head = self._start("head", [
-            "--head", "--num-cpus", "0", "--port", str(self.port), "--temp-dir", str(self.root / "ray"),
+            "--head", "--num-cpus", "0", "--port", str(self.port), "--temp-dir", str(self.root / "r"),
             "--include-dashboard", "true", "--dashboard-host", "127.0.0.1", "--dashboard-port", str(self.dashboard_port),
             *_ports("ray-client-server-port", "node-manager-port", "object-manager-port", "dashboard-agent-listen-port",
                     "dashboard-agent-grpc-port", "runtime-env-agent-port", "metrics-export-port"),
@@ -148,4 +149,3 @@ class LocalRayCluster:
         for node in reversed(self.nodes):
             node.stop()
         self.nodes.clear()
-        shutil.rmtree(self.root / "ray", ignore_errors=True)
