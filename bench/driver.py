@@ -129,7 +129,7 @@ def run_driver(evaluations: int, in_flight: int, root: Path, profile: bool) -> t
     elapsed = time.perf_counter() - start
     store.close()
     if profiler is not None:
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(35)
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(60)
     if stats.finished != evaluations or stats.failed:
         raise RuntimeError(f"the bench run stopped early: {stats}")
     return stats.finished / elapsed, mutator.calls

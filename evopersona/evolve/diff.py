@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
-import zlib
+from collections import Counter
 from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Literal
@@ -150,8 +150,11 @@ class NearDuplicateIndex:
         return len(self._programs)
 
     def _bucket_counts(self, tokens: list[str]) -> np.ndarray:
-        codes = np.fromiter((zlib.crc32(t.encode("utf-8")) % self.BUCKETS for t in tokens), dtype=np.int64, count=len(tokens))
-        return np.bincount(codes, minlength=self.BUCKETS).astype(np.int32)
+        # str hashes vary between processes but not within one, and the index lives in one process
+        counts = np.zeros(self.BUCKETS, dtype=np.int32)
+        for token, count in Counter(tokens).items():
+            counts[hash(token) % self.BUCKETS] += count
+        return counts
 
     def add(self, key: str, code: str) -> None:
         tokens = _TOKEN.findall(normalise_code(code))

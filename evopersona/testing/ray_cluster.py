@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,28 +113,44 @@ class LocalRayCluster:
         self.nodes.append(node)
         return node
 
-    def start_head(self) -> RayNode:
-        self.root.mkdir(parents=True, exist_ok=True)
+    def _launch(self, name: str, args: Callable[[], list[str]], prefix: list[str] | None = None, attempts: int = 3) -> RayNode:
+        """Start a node and wait until it runs. A node whose dashboard agent starts too slowly (a loaded
+        machine) aborts at start-up; the next attempt, with fresh ports, finds the imports warm."""
+        for _ in range(attempts - 1):
+            node = self._start(name, args(), prefix)
+            try:
+                self.wait_for_node(node)
+                return node
+            except RuntimeError:
+                node.stop()
+                self.nodes.remove(node)
+        node = self._start(name, args(), prefix)
+        self.wait_for_node(node)
+        return node
+
+    def _head_args(self) -> list[str]:
         self.port, self.dashboard_port = free_port(), free_port()
-        head = self._start("head", [
+        return [
             "--head", "--num-cpus", "0", "--port", str(self.port), "--temp-dir", str(self.root / "r"),
             "--include-dashboard", "true", "--dashboard-host", "127.0.0.1", "--dashboard-port", str(self.dashboard_port),
             *_ports("ray-client-server-port", "node-manager-port", "object-manager-port", "dashboard-agent-listen-port",
                     "dashboard-agent-grpc-port", "runtime-env-agent-port", "metrics-export-port"),
-        ])
-        self.wait_for_node(head)
-        return head
+        ]
+
+    def start_head(self) -> RayNode:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return self._launch("head", self._head_args)
 
     def add_worker(self, num_cpus: int = 2, hidden: list[Path] | None = None) -> RayNode:
         """A worker node; `hidden` folders are empty inside its private mount namespace."""
         prefix = private_mount_prefix(hidden) if hidden else None
-        node = self._start(f"worker{len(self.nodes)}", [
-            "--address", self.address, "--num-cpus", str(num_cpus),
-            *_ports("node-manager-port", "object-manager-port", "dashboard-agent-listen-port",
-                    "dashboard-agent-grpc-port", "runtime-env-agent-port", "metrics-export-port"),
-        ], prefix)
-        self.wait_for_node(node)
-        return node
+
+        def args() -> list[str]:
+            return ["--address", self.address, "--num-cpus", str(num_cpus),
+                    *_ports("node-manager-port", "object-manager-port", "dashboard-agent-listen-port",
+                            "dashboard-agent-grpc-port", "runtime-env-agent-port", "metrics-export-port")]
+
+        return self._launch(f"worker{len(self.nodes)}", args, prefix)
 
     def wait_for_node(self, node: RayNode) -> None:
         """Until `ray start` says the node runs; raises with its log when it exits or times out first."""
