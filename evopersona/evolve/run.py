@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import signal
+import sys
 import traceback
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from evopersona.evolve.progress import ProgressDisplay
 from evopersona.llm.factory import make_gateway, remaining_budget
 from evopersona.runs import CONFIG_FILE, open_run, read_run_config, save_run_config
 from evopersona.store.store import Store
+from evopersona.tasks import Task
 
 
 class EvolveRequest(BaseModel):
@@ -107,14 +110,8 @@ def _fail_if_nothing_succeeded(store: Store, run_id: int) -> None:
         raise WorkFailed(f"all {failed} evaluations failed; the first: {cause}")
 
 
-def run_evolution(request: EvolveRequest, console: Console) -> dict[str, Any]:
-    """Run (or resume) an evolution to a stop condition; return the summary with the front."""
-    config = resolve_config(request)
-    prepare_run_dir(config, request)
-    tasks = select_tasks(config)
-    console.print(f"run {config.name}: {len(tasks)} {config.tasks.source} tasks ({config.tasks.split}), folder {config.run_dir()}")
-    store = Store(config.storage_url())
-    config = _with_remaining_budget(config, store)
+def _evolve(config: RunConfig, store: Store, tasks: list[Task], console: Console) -> tuple[EngineStats, bool]:
+    """Build the reference, run the engine to its stop; (stats, interrupted). Raises WorkFailed for a failed run."""
     executor = make_executor(config.ray)
     gateway = make_gateway(config)
     interrupted = False
@@ -146,6 +143,23 @@ def run_evolution(request: EvolveRequest, console: Console) -> dict[str, Any]:
     finally:
         gateway.close()
         executor.shutdown()
+    return stats, interrupted
+
+
+def run_evolution(request: EvolveRequest, console: Console) -> dict[str, Any]:
+    """Run (or resume) an evolution to a stop condition; return the summary with the front."""
+    config = resolve_config(request)
+    prepare_run_dir(config, request)
+    tasks = select_tasks(config)
+    console.print(f"run {config.name}: {len(tasks)} {config.tasks.source} tasks ({config.tasks.split}), folder {config.run_dir()}")
+    store = Store(config.storage_url())
+    config = _with_remaining_budget(config, store)
+    # Ray's driver prints raylet messages (task retries, dead workers) on stdout from a thread of its
+    # own; stdout belongs to the `--json` document, so during the run it goes to stderr.
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            stats, interrupted = _evolve(config, store, tasks, console)
+    finally:
         store.close()
     opened = open_run(config.run_dir())
     try:

@@ -119,3 +119,20 @@ def test_stopping_a_worker_node_mid_run_loses_nothing_and_runs_nothing_twice(clu
     per_program = _rows(db, "select program_id, count(*) from evaluations group by program_id having count(*) > 1")
     assert not per_program, f"programs evaluated twice in the store: {per_program}"
     assert len(_rows(db, "select id from evaluations")) == 10
+
+
+def test_a_run_that_loses_every_worker_node_says_so_and_exits_1(cluster: Cluster):
+    process = cluster.evolve("lostall", "--max-evaluations", "30", "--set", "ray.workers_lost_after_s=10")
+    db = cluster.work / "runs" / "lostall" / "evopersona.db"
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and process.poll() is None:
+        if db.exists() and _rows(db, "select id from evaluations where status = 'done'"):
+            break
+        time.sleep(1.0)
+    assert process.poll() is None, "the run was still going when its workers stopped"
+    for node in [n for n in cluster.ray.nodes if n.name != "head"]:
+        node.stop()
+    code, _out, err = _finish(process, timeout=300)
+    assert code == 1, err[-3000:]
+    assert "lost its workers after" in err and "--resume" in err and "Traceback" not in err
+    assert _rows(db, "select id from evaluations where status = 'done'"), "finished work is kept"
