@@ -34,7 +34,13 @@ from evopersona.evaluation.models import EvaluationJob, EvaluationOutcome
 from evopersona.evolve.engine import EvolutionEngine
 from evopersona.llm.ledger import Ledger
 from evopersona.llm.transport import Answer
-from evopersona.store.models import EpisodeIn, EvaluationResult, LLMCallIn, Objectives, PersonaIn
+from evopersona.store.models import (
+    EpisodeIn,
+    EvaluationResult,
+    LLMCallIn,
+    Objectives,
+    PersonaIn,
+)
 from evopersona.store.store import Store
 from evopersona.tasks import load_domain
 

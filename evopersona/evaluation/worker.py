@@ -20,7 +20,12 @@ from typing import Any
 
 from evopersona.config import RunConfig
 from evopersona.evaluation.bundle import FolderBundle, unpack_bundle, unpacked_path
-from evopersona.evaluation.models import EvaluationJob, EvaluationOutcome, JobTicket, RunContext
+from evopersona.evaluation.models import (
+    EvaluationJob,
+    EvaluationOutcome,
+    JobTicket,
+    RunContext,
+)
 from evopersona.evaluation.pipeline import evaluate_program
 from evopersona.fitness.objectives import FitnessReference
 from evopersona.llm.factory import shared_limiter
@@ -127,7 +132,7 @@ def run_job(job: EvaluationJob) -> EvaluationOutcome:
 _SHARED: dict[str, RunContext | Task] = {}
 
 
-def _shared(digest: str, refs: dict[str, Any], kind: type[RunContext] | type[Task]) -> Any:
+def _shared(digest: str, refs: dict[str, Any], kind: type[RunContext | Task]) -> Any:
     """A run context or task by digest: parsed once per process, fetched from the object store on first use."""
     if digest not in _SHARED:
         import ray

@@ -21,7 +21,12 @@ from typing import Any, Protocol
 from evopersona.config import RayConfig, RunConfig
 from evopersona.errors import WorkFailed
 from evopersona.evaluation.bundle import pack_folder
-from evopersona.evaluation.models import EvaluationJob, EvaluationOutcome, JobTicket, RunContext
+from evopersona.evaluation.models import (
+    EvaluationJob,
+    EvaluationOutcome,
+    JobTicket,
+    RunContext,
+)
 from evopersona.evaluation.worker import run_cache_dir, run_job, run_ticket
 from evopersona.store.models import EvaluationResult
 from evopersona.tasks import Task

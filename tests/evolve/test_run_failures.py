@@ -18,7 +18,7 @@ def generate(task, n, llm, rng):
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "evopersona", *args], cwd=cwd, capture_output=True, text=True, timeout=600)
+    return subprocess.run([sys.executable, "-m", "evopersona", *args], cwd=cwd, capture_output=True, text=True, timeout=600, check=False)
 
 
 def test_all_evaluations_failed_exits_1_with_the_first_cause(tmp_path: Path):
