@@ -166,6 +166,14 @@ class RayConfig(_Strict):
     address: str | None = Field(default=None, description="None starts a local Ray; 'auto' joins a cluster")
     num_cpus: int | None = Field(default=None, ge=1)
     max_retries: int = Field(default=2, ge=0)
+    workers_lost_after_s: float = Field(
+        default=120.0, gt=0, description="stop the run (resumable) when the cluster has had no CPU for this long"
+    )
+    worker_llm_cache: Literal["node", "off"] = Field(
+        default="node",
+        description="on a cluster each worker node keeps its own LLM cache (llm.cache_dir on that node, "
+        "else <node temp dir>/evopersona-llm-cache/<run name>), or none",
+    )
 
 
 class StorageConfig(_Strict):

@@ -17,3 +17,9 @@ class WorkFailed(EvoPersonaError):
     """The input was fine but the work could not be done: exit code 1."""
 
     exit_code = 1
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    """A message on one line (tracebacks and multi-line causes condensed for a summary or a log line)."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."

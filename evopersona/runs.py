@@ -118,6 +118,7 @@ class OpenRun:
             "status": self.run.status,
             "programs": len(self.store.list_programs(self.run.id)),
             "evaluations": self.store.status_counts(self.run.id),
+            "first_failure": self.store.first_failure(self.run.id),
             "rejected_mutations": self.store.rejection_counts(self.run.id),
             "best_score": front.best_score,
             "best_program_id": front.best_program_id,

@@ -44,6 +44,7 @@ def front(run_dir: Path = RUN_ARG, as_json: bool = JSON_OPTION) -> None:
 @guarded
 def status(run_dir: Path = RUN_ARG, as_json: bool = JSON_OPTION) -> None:
     """Counts of programs and evaluations by status, best score, hypervolume, LLM usage and cost."""
+    from evopersona.errors import one_line
     from evopersona.runs import open_run
 
     opened = open_run(run_dir)
@@ -65,6 +66,7 @@ def status(run_dir: Path = RUN_ARG, as_json: bool = JSON_OPTION) -> None:
         ("path", summary["path"]),
         ("programs", str(summary["programs"])),
         ("evaluations", evaluations),
+        *([("first failure", one_line(summary["first_failure"]))] if summary["first_failure"] else []),
         ("rejected mutations", rejected),
         ("best score", best),
         ("front size", str(summary["front_size"])),

@@ -120,13 +120,17 @@ def pareto_front(records: Sequence[ProgramRecord]) -> list[ProgramRecord]:
 
 
 def summarise(records: Sequence[ProgramRecord]) -> FrontSummary:
-    """Front size, hypervolume and best feasible score: one row of the run's history."""
-    front = pareto_front(records)
+    """Front size, hypervolume and best feasible score: one row of the run's history.
+
+    The driver calls this after every evaluation, so it sorts nothing: one non-dominated ranking of
+    the feasible points (the same front as `pareto_front`) and the hypervolume of that front."""
     feasible = [r for r in records if r.feasible]
+    points = _points(feasible)
+    front = points[pareto_ranks(points) == 0]
     best = max(feasible, key=lambda r: (r.score, -r.program_id), default=None)
     return FrontSummary(
         front_size=len(front),
-        hypervolume=hypervolume(_points(front)),
+        hypervolume=hypervolume(front),
         best_score=best.score if best else None,
         best_program_id=best.program_id if best else None,
     )

@@ -8,9 +8,12 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+from collections import Counter
 from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Literal
+
+import numpy as np
 
 from evopersona import pyast
 from evopersona.store.codehash import code_hash, normalise_code
@@ -129,26 +132,56 @@ def check_contract(tree: ast.Module) -> str | None:
 
 class NearDuplicateIndex:
     """Normalised token sequences of known programs; a child at least `threshold` similar
-    (difflib ratio) to any of them is not worth an evaluation."""
+    (difflib ratio) to any of them is not worth an evaluation.
+
+    A ratio of at least t needs a token multiset difference of at most (1 - t)(|a| + |b|) tokens;
+    counts of tokens hashed into buckets give a lower bound of that difference for every known
+    program at once (numpy), so only the few programs that could pass reach difflib."""
+
+    BUCKETS = 512
 
     def __init__(self, threshold: float = NEAR_DUPLICATE_RATIO) -> None:
         self.threshold = threshold
         self._programs: list[tuple[str, list[str]]] = []
+        self._counts = np.zeros((0, self.BUCKETS), dtype=np.int32)
+        self._lengths = np.zeros(0, dtype=np.int64)
 
     def __len__(self) -> int:
         return len(self._programs)
 
+    def _bucket_counts(self, tokens: list[str]) -> np.ndarray:
+        # str hashes vary between processes but not within one, and the index lives in one process
+        counts = np.zeros(self.BUCKETS, dtype=np.int32)
+        for token, count in Counter(tokens).items():
+            counts[hash(token) % self.BUCKETS] += count
+        return counts
+
     def add(self, key: str, code: str) -> None:
-        self._programs.append((key, _TOKEN.findall(normalise_code(code))))
+        tokens = _TOKEN.findall(normalise_code(code))
+        self._programs.append((key, tokens))
+        if len(self._programs) > len(self._lengths):
+            grown = max(64, 2 * len(self._lengths))
+            self._counts = np.resize(self._counts, (grown, self.BUCKETS))
+            self._lengths = np.resize(self._lengths, grown)
+        self._counts[len(self._programs) - 1] = self._bucket_counts(tokens)
+        self._lengths[len(self._programs) - 1] = len(tokens)
 
     def closest_above_threshold(self, code: str) -> tuple[str, float] | None:
         """(key, ratio) of the first known program at least `threshold` similar, else None."""
         tokens = _TOKEN.findall(normalise_code(code))
+        n = len(self._programs)
+        if n == 0:
+            return None
+        difference = np.abs(self._counts[:n] - self._bucket_counts(tokens)).sum(axis=1)
+        allowed = (1.0 - self.threshold) * (self._lengths[:n] + len(tokens))
+        candidates = np.flatnonzero(difference <= allowed + 1e-9)
+        if candidates.size == 0:
+            return None
         matcher = difflib.SequenceMatcher(None, autojunk=False)
         matcher.set_seq2(tokens)
-        for key, known in self._programs:
+        for index in candidates:
+            key, known = self._programs[index]
             matcher.set_seq1(known)
-            # cheap upper bounds first: most programs are ruled out without the quadratic ratio()
             if (matcher.real_quick_ratio() >= self.threshold and matcher.quick_ratio() >= self.threshold
                     and (ratio := matcher.ratio()) >= self.threshold):
                 return key, ratio

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import signal
+import sys
 import traceback
 from pathlib import Path
 from typing import Any
@@ -13,15 +15,16 @@ from pydantic import BaseModel
 from rich.console import Console
 
 from evopersona.config import RunConfig, apply_overrides, load_config, validate_config
-from evopersona.errors import InputError, WorkFailed
+from evopersona.errors import InputError, WorkFailed, one_line
 from evopersona.evaluation.reference import ensure_reference
 from evopersona.evaluation.tasks import select_tasks
 from evopersona.evolve.engine import EngineStats, EvolutionEngine
-from evopersona.evolve.executor import make_executor
+from evopersona.evolve.executor import WorkersLost, make_executor
 from evopersona.evolve.progress import ProgressDisplay
 from evopersona.llm.factory import make_gateway, remaining_budget
 from evopersona.runs import CONFIG_FILE, open_run, read_run_config, save_run_config
 from evopersona.store.store import Store
+from evopersona.tasks import Task
 
 
 class EvolveRequest(BaseModel):
@@ -98,14 +101,17 @@ def _with_remaining_budget(config: RunConfig, store: Store) -> RunConfig:
     return config.model_copy(update={"llm": config.llm.model_copy(update={"budget": budget})})
 
 
-def run_evolution(request: EvolveRequest, console: Console) -> dict[str, Any]:
-    """Run (or resume) an evolution to a stop condition; return the summary with the front."""
-    config = resolve_config(request)
-    prepare_run_dir(config, request)
-    tasks = select_tasks(config)
-    console.print(f"run {config.name}: {len(tasks)} {config.tasks.source} tasks ({config.tasks.split}), folder {config.run_dir()}")
-    store = Store(config.storage_url())
-    config = _with_remaining_budget(config, store)
+def _fail_if_nothing_succeeded(store: Store, run_id: int) -> None:
+    """A run whose every evaluation failed is a failed run (exit 1), with the first failure's cause."""
+    counts = store.status_counts(run_id)
+    failed = counts.get("failed", 0)
+    if failed and not counts.get("done") and not counts.get("infeasible"):
+        cause = one_line(store.first_failure(run_id) or "no error recorded")
+        raise WorkFailed(f"all {failed} evaluations failed; the first: {cause}")
+
+
+def _evolve(config: RunConfig, store: Store, tasks: list[Task], console: Console) -> tuple[EngineStats, bool]:
+    """Build the reference, run the engine to its stop; (stats, interrupted). Raises WorkFailed for a failed run."""
     executor = make_executor(config.ray)
     gateway = make_gateway(config)
     interrupted = False
@@ -121,6 +127,11 @@ def run_evolution(request: EvolveRequest, console: Console) -> dict[str, Any]:
                 interrupted = True
                 stats = engine.stats
         store.set_run_status(engine.run_id, "interrupted" if stats.stop_reason in ("interrupted", "error") else "stopped")
+        if isinstance(engine.fatal, WorkersLost):
+            raise WorkFailed(
+                f"the run lost its workers after {stats.finished} finished evaluations: {engine.fatal}; finished "
+                f"evaluations are saved; continue with `evopersona evolve --resume {config.run_dir()}` once workers are back"
+            )
         if engine.fatal is not None:
             log = config.run_dir() / "error.log"
             log.write_text("".join(traceback.format_exception(engine.fatal)), encoding="utf-8")
@@ -128,9 +139,27 @@ def run_evolution(request: EvolveRequest, console: Console) -> dict[str, Any]:
                 f"the run stopped on an internal error ({type(engine.fatal).__name__}: {engine.fatal}); finished "
                 f"evaluations are saved, details in {log}; continue with `evopersona evolve --resume {config.run_dir()}`"
             )
+        _fail_if_nothing_succeeded(store, engine.run_id)
     finally:
         gateway.close()
         executor.shutdown()
+    return stats, interrupted
+
+
+def run_evolution(request: EvolveRequest, console: Console) -> dict[str, Any]:
+    """Run (or resume) an evolution to a stop condition; return the summary with the front."""
+    config = resolve_config(request)
+    prepare_run_dir(config, request)
+    tasks = select_tasks(config)
+    console.print(f"run {config.name}: {len(tasks)} {config.tasks.source} tasks ({config.tasks.split}), folder {config.run_dir()}")
+    store = Store(config.storage_url())
+    config = _with_remaining_budget(config, store)
+    # Ray's driver prints raylet messages (task retries, dead workers) on stdout from a thread of its
+    # own; stdout belongs to the `--json` document, so during the run it goes to stderr.
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            stats, interrupted = _evolve(config, store, tasks, console)
+    finally:
         store.close()
     opened = open_run(config.run_dir())
     try:

@@ -5,6 +5,7 @@ are the same program, so the store keeps one row and the search never evaluates 
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 
 from evopersona import pyast
@@ -20,8 +21,12 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
+@functools.lru_cache(maxsize=1024)
 def normalise_code(code: str) -> str:
     """Canonical text of a program: ast.unparse without comments, docstrings or layout.
+
+    Memoised: a child is normalised for the no-change, duplicate and near-duplicate checks and again
+    when stored, and parents recur; unparsing costs milliseconds a time on the driver.
 
     Code that does not parse has no syntax tree; it falls back to its non-blank lines with trailing
     whitespace removed, so its hash is still stable (such code is rejected before evaluation anyway).

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Self
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, insert
 from sqlmodel import Session, SQLModel, col, select
 
 from evopersona.errors import InputError
@@ -183,9 +183,11 @@ class Store:
             row.llm_calls = len(calls)
             row.finished_at = utcnow()
             session.add(row)
-            session.add_all(PersonaRow(evaluation_id=evaluation_id, **p.model_dump()) for p in result.personas)
-            session.add_all(EpisodeRow(evaluation_id=evaluation_id, **e.model_dump()) for e in result.episodes)
-            session.add_all(self._call_rows(row.run_id, evaluation_id, calls))
+            # bulk inserts of plain rows: building an ORM object per persona, episode and call cost
+            # the driver more than the commit itself
+            self._insert(session, PersonaRow, [{"evaluation_id": evaluation_id, **p.model_dump()} for p in result.personas])
+            self._insert(session, EpisodeRow, [{"evaluation_id": evaluation_id, **e.model_dump()} for e in result.episodes])
+            self._insert(session, LLMCallRow, self._call_rows(row.run_id, evaluation_id, calls))
             session.commit()
             return row
 
@@ -193,7 +195,7 @@ class Store:
         """Store LLM calls made outside an evaluation (the mutator's); returns how many were written."""
         rows = self._call_rows(run_id, evaluation_id, [LLMCallIn.model_validate(c, from_attributes=True) for c in calls])
         with self._session() as session:
-            session.add_all(rows)
+            self._insert(session, LLMCallRow, rows)
             session.commit()
         return len(rows)
 
@@ -227,6 +229,16 @@ class Store:
         )
         with self._session() as session:
             return {status: int(count) for status, count in session.exec(query)}
+
+    def first_failure(self, run_id: int) -> str | None:
+        """The error of the run's earliest failed evaluation (why a run whose evaluations all fail failed)."""
+        query = (
+            select(EvaluationRow.error)
+            .where(EvaluationRow.run_id == run_id, EvaluationRow.status == "failed")
+            .order_by(col(EvaluationRow.finished_at), col(EvaluationRow.id))
+        )
+        with self._session() as session:
+            return session.exec(query).first()
 
     def running_evaluations(self, run_id: int) -> list[EvaluationRow]:
         with self._session() as session:
@@ -325,12 +337,17 @@ class Store:
     # helpers ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _call_rows(run_id: int, evaluation_id: int | None, calls: Sequence[LLMCallIn]) -> list[LLMCallRow]:
+    def _call_rows(run_id: int, evaluation_id: int | None, calls: Sequence[LLMCallIn]) -> list[dict[str, Any]]:
         return [
-            LLMCallRow(run_id=run_id, evaluation_id=evaluation_id, **c.model_dump(exclude={"created_at"}),
-                       created_at=c.created_at or utcnow())
+            {"run_id": run_id, "evaluation_id": evaluation_id, **c.model_dump(exclude={"created_at"}),
+             "created_at": c.created_at or utcnow()}
             for c in calls
         ]
+
+    @staticmethod
+    def _insert(session: Session, table: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+        if rows:
+            session.execute(insert(table), rows)
 
     @staticmethod
     def _require(session: Session, table: type[Any], row_id: int) -> Any:
