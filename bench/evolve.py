@@ -43,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -100,25 +101,20 @@ class Phase:
         return 60.0 * self.steady_evaluations / self.steady_s
 
 
-class CpuSampler:
-    """Samples the machine's busy CPU time (/proc/stat) so a phase's core usage can be read back."""
+class Sampler:
+    """A background thread that calls `sample()` every `every_s` seconds while in its `with` block."""
 
-    def __init__(self, every_s: float = 0.25) -> None:
-        self.samples: list[tuple[float, float]] = []
+    def __init__(self, every_s: float) -> None:
         self._every_s = every_s
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="cpu-sampler", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=type(self).__name__, daemon=True)
 
-    @staticmethod
-    def _busy_s() -> float:
-        with open("/proc/stat", encoding="ascii") as f:
-            fields = [int(x) for x in f.readline().split()[1:]]
-        idle = fields[3] + fields[4]
-        return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+    def sample(self) -> None:
+        raise NotImplementedError
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.samples.append((time.time(), self._busy_s()))
+            self.sample()
             self._stop.wait(self._every_s)
 
     def __enter__(self) -> Self:
@@ -129,12 +125,32 @@ class CpuSampler:
         self._stop.set()
         self._thread.join()
 
-    def cores_busy(self, start: float, end: float) -> float:
-        """Average busy cores (all processes on the machine) between two wall times."""
-        inside = [s for s in self.samples if start <= s[0] <= end]
+
+class CounterSampler(Sampler):
+    """Samples a growing counter (busy CPU seconds, request-seconds in flight) to read its rate later."""
+
+    def __init__(self, read: Callable[[], float], every_s: float = 0.25) -> None:
+        super().__init__(every_s)
+        self.samples: list[tuple[float, float]] = []
+        self._read = read
+
+    def sample(self) -> None:
+        self.samples.append((time.time(), self._read()))
+
+    def rate_between(self, start: float, end: float) -> float:
+        """The counter's average growth per second between two wall times (nan when not covered)."""
+        inside = [x for x in self.samples if start <= x[0] <= end]
         if len(inside) < 2:
             return float("nan")
         return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
+
+
+def busy_cpu_seconds() -> float:
+    """The machine's busy CPU time so far (/proc/stat, all processes)."""
+    with open("/proc/stat", encoding="ascii") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _proc_status(pid: int) -> dict[str, str]:
@@ -170,7 +186,7 @@ def _ray_workers(root: int) -> list[int]:
     return found
 
 
-class MemorySampler:
+class MemorySampler(Sampler):
     """Peak resident memory of a driver process and of each Ray worker it started.
 
     `driver_kib` is the largest RSS sampled while sampling, `driver_hwm_kib` the driver's lifetime
@@ -179,15 +195,13 @@ class MemorySampler:
     processes a worker spawns are not counted in it."""
 
     def __init__(self, driver: int | None = None, every_s: float = 0.25) -> None:
+        super().__init__(every_s)
         self.driver = driver or os.getpid()
         self.driver_kib = 0
         self.driver_hwm_kib = 0
         self.workers_kib: dict[int, int] = {}
-        self._every_s = every_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="memory-sampler", daemon=True)
 
-    def _sample(self) -> None:
+    def sample(self) -> None:
         try:
             status = _proc_status(self.driver)
         except OSError:
@@ -199,19 +213,6 @@ class MemorySampler:
                 self.workers_kib[pid] = max(self.workers_kib.get(pid, 0), _kib(_proc_status(pid), "VmHWM"))
             except OSError:
                 continue
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._sample()
-            self._stop.wait(self._every_s)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
     @property
     def worker_kib(self) -> int:
@@ -266,7 +267,7 @@ def evolve(runs_dir: Path, name: str, reference: Path, evaluations: int, workers
     quiet = Console(file=io.StringIO(), quiet=True)
     for attempt in range(1, RAY_START_ATTEMPTS + 1):
         try:
-            with CpuSampler() as cpu, MemorySampler() as memory:
+            with CounterSampler(busy_cpu_seconds) as cpu, MemorySampler() as memory:
                 summary = run_evolution(EvolveRequest(config_path=QUICKSTART, overrides=overrides), quiet)
             break
         except Exception as exc:  # Ray gives a starting node 30 s, which a loaded machine can exceed
@@ -278,7 +279,7 @@ def evolve(runs_dir: Path, name: str, reference: Path, evaluations: int, workers
     if summary["stop_reason"] != "max_evaluations":
         raise RuntimeError(f"run {name} stopped early: {summary['stop_reason']}")
     phase = read_phase(run_dir, workers)
-    phase.cores_busy = cpu.cores_busy(phase.first_start, phase.last_finish)
+    phase.cores_busy = cpu.rate_between(phase.first_start, phase.last_finish)
     phase.memory = memory.summary()
     return phase
 
@@ -310,36 +311,6 @@ def quickstart_memory(runs_dir: Path) -> tuple[MemorySampler, float, dict[str, o
         attempt += 1
 
 
-class InFlightPoller:
-    """Samples the server's in-flight integral over time, to read the busy share of a sub-window."""
-
-    def __init__(self, server: FakeOpenAIProcess, every_s: float = 0.5) -> None:
-        self.samples: list[tuple[float, float]] = []
-        self._server, self._every_s = server, every_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="in-flight-poller", daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.samples.append((time.time(), self._server.stats().in_flight_seconds))
-            self._stop.wait(self._every_s)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def mean_between(self, start: float, end: float) -> float:
-        """Average requests in flight between two wall times (nan when the samples do not cover them)."""
-        inside = [x for x in self.samples if start <= x[0] <= end]
-        if len(inside) < 2:
-            return float("nan")
-        return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
-
-
 @dataclass
 class BusyShare:
     """One busy-share run: the server's in-flight integral against the bound."""
@@ -357,14 +328,15 @@ class BusyShare:
 def busy_share(runs_dir: Path, name: str, reference: Path, args: argparse.Namespace, in_flight: int) -> BusyShare:
     workers = args.llm_workers
     bound = workers * min(args.concurrency, EPISODES_PER_EVALUATION)
-    with FakeOpenAIProcess(latency_s=args.latency) as server, InFlightPoller(server) as poller:
+    with (FakeOpenAIProcess(latency_s=args.latency) as server,
+          CounterSampler(lambda: server.stats().in_flight_seconds, every_s=0.5) as in_flight_s):
         phase = evolve(runs_dir, name, reference, args.llm_evaluations, workers, in_flight,
                        llm_overrides(server.base_url, args.concurrency))
         stats = server.stats()
     if stats.first_request_at is None or stats.last_request_end_at is None:
         raise RuntimeError("no LLM request reached the fake server")
     # steady state: the span without one evaluation's worth of time at each end (ramp-up, drain)
-    steady = poller.mean_between(stats.first_request_at + phase.worker_s, stats.last_request_end_at - phase.worker_s)
+    steady = in_flight_s.rate_between(stats.first_request_at + phase.worker_s, stats.last_request_end_at - phase.worker_s)
     return BusyShare(in_flight=in_flight, share=stats.mean_in_flight() / bound,
                      whole=stats.in_flight_seconds / phase.window_s / bound, steady=steady / bound,
                      span_s=stats.last_request_end_at - stats.first_request_at, requests=stats.requests,
