@@ -25,7 +25,7 @@ measures only its evolution phase, read back from the database (evaluation start
 3. Memory: each run prints the driver's and the largest Ray worker's peak RSS (the throughput runs
    are the quickstart configuration, shrunk as above).
 
-    python bench/evolve.py                    # about 10 minutes on 2 loaded cores
+    python bench/evolve.py                    # 20-40 minutes on 2 heavily loaded cores
     python bench/evolve.py --skip-throughput --repeat 3
 Ends with `RESULT evolve_llm_busy_share <busy share>`.
 """
