@@ -20,6 +20,8 @@ measures only its evolution phase, read back from the database (evaluation start
    then search.in_flight = W + 1: one evaluation waits in Ray's queue, so a worker that finishes
    starts the next one at once instead of waiting for the driver to commit the result and propose
    a child (the driver proposes while the worker talks). `--repeat N` runs N such pairs.
+   Also printed: the share in steady state (the span without one evaluation's worth of time at
+   each end: ramp-up while a worker is cold, drain when one has no work left).
    Within an evaluation, each task's episodes start as soon as that task's personas exist (both
    runs have this; see evopersona/evaluation/pipeline.py).
 3. Memory: each run prints the driver's and the largest Ray worker's peak RSS (the throughput runs
