@@ -16,11 +16,19 @@ measures only its evolution phase, read back from the database (evaluation start
    time (user and agent turns alternate) and a worker evaluates one program at a time, so the most
    that can be in flight is  bound = workers × min(user concurrency, episodes per evaluation).
    busy share = (average requests in flight from the first request to the last answer) ÷ bound.
-   search.in_flight = workers: a larger value would queue a job per worker and hide the driver's
-   turnaround, but the engine then starts children before any seed has objectives and stops with
-   `no_progress` (its slots look at `_pending` before the tasks pop it).
+   Side by side in one run: the baseline with search.in_flight = W (what the bench used before),
+   then search.in_flight = W + 1: one evaluation waits in Ray's queue, so a worker that finishes
+   starts the next one at once instead of waiting for the driver to commit the result and propose
+   a child (the driver proposes while the worker talks). `--repeat N` runs N such pairs.
+   Also printed: the share in steady state (the span without one evaluation's worth of time at
+   each end: ramp-up while a worker is cold, drain when one has no work left).
+   Within an evaluation, each task's episodes start as soon as that task's personas exist (both
+   runs have this; see evopersona/evaluation/pipeline.py).
+3. Memory: each run prints the driver's and the largest Ray worker's peak RSS (the throughput runs
+   are the quickstart configuration, shrunk as above).
 
-    python bench/evolve.py          # about 3-4 minutes on 2 cores
+    python bench/evolve.py                    # 20-40 minutes on 2 heavily loaded cores
+    python bench/evolve.py --skip-throughput --repeat 3
 Ends with `RESULT evolve_llm_busy_share <busy share>`.
 """
 
@@ -28,12 +36,16 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -50,6 +62,7 @@ from evopersona.testing.fake_openai import FakeOpenAIProcess
 QUICKSTART = Path(__file__).resolve().parent.parent / "runs" / "quickstart.toml"
 TASKS, PERSONAS = 2, 3
 EPISODES_PER_EVALUATION = TASKS * PERSONAS
+RAY_START_ATTEMPTS = 3
 
 
 def _base_overrides(runs_dir: Path, evaluations: int) -> list[str]:
@@ -79,6 +92,7 @@ class Phase:
     episodes_s: float
     worker_s: float
     cores_busy: float = float("nan")
+    memory: str = ""
 
     @property
     def per_minute(self) -> float:
@@ -89,25 +103,20 @@ class Phase:
         return 60.0 * self.steady_evaluations / self.steady_s
 
 
-class CpuSampler:
-    """Samples the machine's busy CPU time (/proc/stat) so a phase's core usage can be read back."""
+class Sampler:
+    """A background thread that calls `sample()` every `every_s` seconds while in its `with` block."""
 
-    def __init__(self, every_s: float = 0.25) -> None:
-        self.samples: list[tuple[float, float]] = []
+    def __init__(self, every_s: float) -> None:
         self._every_s = every_s
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="cpu-sampler", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=type(self).__name__, daemon=True)
 
-    @staticmethod
-    def _busy_s() -> float:
-        with open("/proc/stat", encoding="ascii") as f:
-            fields = [int(x) for x in f.readline().split()[1:]]
-        idle = fields[3] + fields[4]
-        return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+    def sample(self) -> None:
+        raise NotImplementedError
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.samples.append((time.time(), self._busy_s()))
+            self.sample()
             self._stop.wait(self._every_s)
 
     def __enter__(self) -> Self:
@@ -118,12 +127,103 @@ class CpuSampler:
         self._stop.set()
         self._thread.join()
 
-    def cores_busy(self, start: float, end: float) -> float:
-        """Average busy cores (all processes on the machine) between two wall times."""
-        inside = [s for s in self.samples if start <= s[0] <= end]
+
+class CounterSampler(Sampler):
+    """Samples a growing counter (busy CPU seconds, request-seconds in flight) to read its rate later."""
+
+    def __init__(self, read: Callable[[], float], every_s: float = 0.25) -> None:
+        super().__init__(every_s)
+        self.samples: list[tuple[float, float]] = []
+        self._read = read
+
+    def sample(self) -> None:
+        self.samples.append((time.time(), self._read()))
+
+    def rate_between(self, start: float, end: float) -> float:
+        """The counter's average growth per second between two wall times (nan when not covered)."""
+        inside = [x for x in self.samples if start <= x[0] <= end]
         if len(inside) < 2:
             return float("nan")
         return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
+
+
+def busy_cpu_seconds() -> float:
+    """The machine's busy CPU time so far (/proc/stat, all processes)."""
+    with open("/proc/stat", encoding="ascii") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _proc_status(pid: int) -> dict[str, str]:
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+
+
+def _kib(status: dict[str, str], key: str) -> int:
+    return int(status.get(key, "0 kB").split()[0])
+
+
+def _ray_workers(root: int) -> list[int]:
+    """PIDs of the Ray worker processes (title `ray::…`, not Ray's agents) started under `root`."""
+    children: dict[int, list[int]] = {}
+    titles: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                titles[int(entry)] = f.read().split(b"\0", 1)[0].decode(errors="replace")
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, stack = [], [root]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            stack.append(child)
+            if titles.get(child, "").startswith("ray::") and not titles[child].endswith("Agent"):
+                found.append(child)
+    return found
+
+
+class MemorySampler(Sampler):
+    """Peak resident memory of a driver process and of each Ray worker it started.
+
+    `driver_kib` is the largest RSS sampled while sampling, `driver_hwm_kib` the driver's lifetime
+    peak (VmHWM; for this bench process it also counts work done before, such as the reference). A
+    worker's figure is its own VmHWM, its peak over its life, read until it exits. Sandbox
+    processes a worker spawns are not counted in it."""
+
+    def __init__(self, driver: int | None = None, every_s: float = 0.25) -> None:
+        super().__init__(every_s)
+        self.driver = driver or os.getpid()
+        self.driver_kib = 0
+        self.driver_hwm_kib = 0
+        self.workers_kib: dict[int, int] = {}
+
+    def sample(self) -> None:
+        try:
+            status = _proc_status(self.driver)
+        except OSError:
+            return
+        self.driver_kib = max(self.driver_kib, _kib(status, "VmRSS"))
+        self.driver_hwm_kib = max(self.driver_hwm_kib, _kib(status, "VmHWM"))
+        for pid in _ray_workers(self.driver):
+            try:
+                self.workers_kib[pid] = max(self.workers_kib.get(pid, 0), _kib(_proc_status(pid), "VmHWM"))
+            except OSError:
+                continue
+
+    @property
+    def worker_kib(self) -> int:
+        return max(self.workers_kib.values(), default=0)
+
+    def summary(self) -> str:
+        return (f"peak RSS: driver {self.driver_kib / 1024:.0f} MB during the run (its lifetime peak "
+                f"{self.driver_hwm_kib / 1024:.0f} MB), largest Ray worker {self.worker_kib / 1024:.0f} MB "
+                f"(of {len(self.workers_kib)} worker processes)")
 
 
 def read_phase(run_dir: Path, workers: int) -> Phase:
@@ -167,12 +267,22 @@ def evolve(runs_dir: Path, name: str, reference: Path, evaluations: int, workers
     overrides = [*_base_overrides(runs_dir, evaluations), f"name={name}", f"ray.num_cpus={workers}",
                  f"search.in_flight={in_flight}", *extra]
     quiet = Console(file=io.StringIO(), quiet=True)
-    with CpuSampler() as cpu:
-        summary = run_evolution(EvolveRequest(config_path=QUICKSTART, overrides=overrides), quiet)
+    for attempt in range(1, RAY_START_ATTEMPTS + 1):
+        try:
+            with CounterSampler(busy_cpu_seconds) as cpu, MemorySampler() as memory:
+                summary = run_evolution(EvolveRequest(config_path=QUICKSTART, overrides=overrides), quiet)
+            break
+        except Exception as exc:  # Ray gives a starting node 30 s, which a loaded machine can exceed
+            if "timed out during startup" not in str(exc) or attempt == RAY_START_ATTEMPTS:
+                raise
+            print(f"run {name}: Ray did not start in time (attempt {attempt}), retrying", file=sys.stderr, flush=True)
+            shutil.rmtree(run_dir, ignore_errors=True)
+            shutil.copytree(reference, run_dir / REFERENCE_DIR)
     if summary["stop_reason"] != "max_evaluations":
         raise RuntimeError(f"run {name} stopped early: {summary['stop_reason']}")
     phase = read_phase(run_dir, workers)
-    phase.cores_busy = cpu.cores_busy(phase.first_start, phase.last_finish)
+    phase.cores_busy = cpu.rate_between(phase.first_start, phase.last_finish)
+    phase.memory = memory.summary()
     return phase
 
 
@@ -184,6 +294,57 @@ def llm_overrides(base_url: str, concurrency: int) -> list[str]:
     return out
 
 
+def quickstart_memory(runs_dir: Path) -> tuple[MemorySampler, float, dict[str, object]]:
+    """`evopersona evolve runs/quickstart.toml` as a user runs it, in its own process (so the
+    driver's peak is the quickstart's alone), sampled with its Ray workers."""
+    command = [sys.executable, "-m", "evopersona", "evolve", str(QUICKSTART), "--set", f"runs_dir={runs_dir}",
+               "--fresh", "--json"]
+    attempt = 1
+    while True:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        with MemorySampler(driver=child.pid) as memory:
+            stdout, stderr = child.communicate()
+        if child.returncode == 0:
+            return memory, time.perf_counter() - start, json.loads(stdout)
+        if "timed out during startup" not in stderr or attempt == RAY_START_ATTEMPTS:
+            raise RuntimeError(f"the quickstart failed (exit {child.returncode}): {stderr[-2000:]}")
+        print(f"quickstart: Ray did not start in time (attempt {attempt}), retrying", file=sys.stderr, flush=True)
+        attempt += 1
+
+
+@dataclass
+class BusyShare:
+    """One busy-share run: the server's in-flight integral against the bound."""
+
+    in_flight: int
+    share: float
+    whole: float
+    steady: float
+    span_s: float
+    requests: int
+    peak: int
+    phase: Phase
+
+
+def busy_share(runs_dir: Path, name: str, reference: Path, args: argparse.Namespace, in_flight: int) -> BusyShare:
+    workers = args.llm_workers
+    bound = workers * min(args.concurrency, EPISODES_PER_EVALUATION)
+    with (FakeOpenAIProcess(latency_s=args.latency) as server,
+          CounterSampler(lambda: server.stats().in_flight_seconds, every_s=0.5) as in_flight_s):
+        phase = evolve(runs_dir, name, reference, args.llm_evaluations, workers, in_flight,
+                       llm_overrides(server.base_url, args.concurrency))
+        stats = server.stats()
+    if stats.first_request_at is None or stats.last_request_end_at is None:
+        raise RuntimeError("no LLM request reached the fake server")
+    # steady state: the span without one evaluation's worth of time at each end (ramp-up, drain)
+    steady = in_flight_s.rate_between(stats.first_request_at + phase.worker_s, stats.last_request_end_at - phase.worker_s)
+    return BusyShare(in_flight=in_flight, share=stats.mean_in_flight() / bound,
+                     whole=stats.in_flight_seconds / phase.window_s / bound, steady=steady / bound,
+                     span_s=stats.last_request_end_at - stats.first_request_at, requests=stats.requests,
+                     peak=stats.peak_in_flight, phase=phase)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--evaluations", type=int, default=24, help="evaluations per throughput run")
@@ -191,8 +352,11 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.5, help="fake LLM latency in seconds")
     parser.add_argument("--concurrency", type=int, default=16, help="user/agent concurrency per worker")
     parser.add_argument("--llm-workers", type=int, default=2)
-    parser.add_argument("--llm-in-flight", type=int, default=None, help="search.in_flight (default: workers; more than the 2 seed programs stops the run at once, "
-                             "see the engine note in the docstring)")
+    parser.add_argument("--llm-in-flight", type=int, default=None,
+                        help="search.in_flight of the busy-share run (default: workers + 1)")
+    parser.add_argument("--repeat", type=int, default=1, help="busy-share pairs (baseline, then the run) to show the noise")
+    parser.add_argument("--skip-throughput", action="store_true", help="no throughput runs")
+    parser.add_argument("--skip-quickstart", action="store_true", help="no memory measurement of the quickstart")
     args = parser.parse_args()
     os.environ.setdefault("OPENAI_API_KEY", "sk-bench-dummy")
 
@@ -200,45 +364,51 @@ def main() -> None:
         runs_dir = Path(tmp)
         t0 = time.perf_counter()
         reference = build_reference(runs_dir, args.evaluations)
-        print(f"reference (built once, offline): {time.perf_counter() - t0:.1f} s")
+        print(f"reference (built once, offline): {time.perf_counter() - t0:.1f} s", flush=True)
 
-        phases = {w: evolve(runs_dir, f"w{w}", reference, args.evaluations, w, w, []) for w in (1, 2)}
-        print(f"throughput, offline LLM, {args.evaluations} evaluations of {TASKS} tasks × {PERSONAS} personas, "
-              "8-turn episodes; ray.num_cpus = search.in_flight = W")
-        for w, p in phases.items():
-            print(f"  W={w}: {p.per_minute:6.1f} evaluations/min over the phase ({p.window_s:.1f} s), "
-                  f"{p.steady_per_minute:6.1f}/min steady ({p.steady_evaluations} after the first {w}), "
-                  f"worker time per evaluation {p.worker_s:.2f} s, machine CPU busy {p.cores_busy:.2f} of "
-                  f"{os.cpu_count()} cores, statuses {p.statuses}")
-        print(f"  scaling ratio W=2 / W=1: {phases[2].per_minute / phases[1].per_minute:.2f} over the phase, "
-              f"{phases[2].steady_per_minute / phases[1].steady_per_minute:.2f} steady (2 cores: ideal 2.0)")
+        if not args.skip_throughput:
+            phases = {w: evolve(runs_dir, f"w{w}", reference, args.evaluations, w, w, []) for w in (1, 2)}
+            print(f"throughput, offline LLM, {args.evaluations} evaluations of {TASKS} tasks × {PERSONAS} personas, "
+                  "8-turn episodes; ray.num_cpus = search.in_flight = W")
+            for w, p in phases.items():
+                print(f"  W={w}: {p.per_minute:6.1f} evaluations/min over the phase ({p.window_s:.1f} s), "
+                      f"{p.steady_per_minute:6.1f}/min steady ({p.steady_evaluations} after the first {w}), "
+                      f"worker time per evaluation {p.worker_s:.2f} s, machine CPU busy {p.cores_busy:.2f} of "
+                      f"{os.cpu_count()} cores, statuses {p.statuses}")
+                print(f"        {p.memory}")
+            print(f"  scaling ratio W=2 / W=1: {phases[2].per_minute / phases[1].per_minute:.2f} over the phase, "
+                  f"{phases[2].steady_per_minute / phases[1].steady_per_minute:.2f} steady (2 cores: ideal 2.0)",
+                  flush=True)
+
+        if not args.skip_quickstart:
+            memory, seconds, summary = quickstart_memory(runs_dir / "quickstart")
+            print(f"memory, `evopersona evolve runs/quickstart.toml` (offline, {summary.get('evaluations')} evaluations "
+                  f"in {seconds:.0f} s, stop {summary.get('stop_reason')}): {memory.summary()}", flush=True)
 
         workers = args.llm_workers
-        in_flight = args.llm_in_flight or workers
+        in_flight = args.llm_in_flight or workers + 1
         bound = workers * min(args.concurrency, EPISODES_PER_EVALUATION)
-        with FakeOpenAIProcess(latency_s=args.latency) as server:
-            phase = evolve(runs_dir, "llm", reference, args.llm_evaluations, workers, in_flight,
-                           llm_overrides(server.base_url, args.concurrency))
-            stats = server.stats()
-        if stats.first_request_at is None or stats.last_request_end_at is None:
-            raise RuntimeError("no LLM request reached the fake server")
-        span = stats.last_request_end_at - stats.first_request_at
-        mean = stats.mean_in_flight()
-        share = mean / bound
-        whole = stats.in_flight_seconds / phase.window_s
         print(f"LLM busy share: user/agent at a loopback server with {args.latency:g} s latency, "
-              f"{args.llm_evaluations} evaluations, W={workers} workers, search.in_flight={in_flight}, "
-              f"concurrency {args.concurrency} per role per worker")
-        print(f"  requests {stats.requests}, peak in flight {stats.peak_in_flight}, "
-              f"bound = W × min(concurrency, {EPISODES_PER_EVALUATION} episodes/evaluation) = {bound}")
-        print(f"  average in flight {mean:.2f} from first request to last answer "
-              f"({span:.1f} s) → busy share {share:.3f}")
-        print(f"  over the whole evolution phase ({phase.window_s:.1f} s, worker start-up and last fitness included): "
-              f"{whole:.2f} in flight → {whole / bound:.3f}")
-        print(f"  per evaluation in a worker: {phase.worker_s:.2f} s, of which episodes {phase.episodes_s:.2f} s "
-              f"({phase.episodes_s / phase.worker_s:.3f}); machine CPU busy {phase.cores_busy:.2f} cores; "
-              f"statuses {phase.statuses}")
-    print(f"RESULT evolve_llm_busy_share {share:.3f}")
+              f"{args.llm_evaluations} evaluations, W={workers} workers, concurrency {args.concurrency} per role "
+              f"per worker; bound = W × min(concurrency, {EPISODES_PER_EVALUATION} episodes/evaluation) = {bound}")
+        runs: list[tuple[BusyShare, BusyShare]] = []
+        for r in range(args.repeat):
+            pair = (busy_share(runs_dir, f"llm-base-{r}", reference, args, workers),
+                    busy_share(runs_dir, f"llm-{r}", reference, args, in_flight))
+            runs.append(pair)
+            for label, b in zip(("baseline", "this run"), pair, strict=True):
+                p = b.phase
+                print(f"  [{r}] {label:8s} search.in_flight={b.in_flight}: busy share {b.share:.3f} "
+                      f"(average in flight {b.share * bound:.2f} over {b.span_s:.1f} s from first request to last answer); "
+                      f"steady state {b.steady:.3f} (without one evaluation at each end); whole phase {b.whole:.3f}; requests {b.requests}, peak {b.peak}; per evaluation {p.worker_s:.2f} s "
+                      f"in a worker, episodes {p.episodes_s:.2f} s; CPU busy {p.cores_busy:.2f} cores; "
+                      f"statuses {p.statuses}", flush=True)
+                print(f"        {p.memory}", flush=True)
+        shares = [b.share for _, b in runs]
+        ratios = [b.share / a.share for a, b in runs]
+        print(f"  this run ÷ baseline: {', '.join(f'{x:.3f}' for x in ratios)}; busy share "
+              f"{', '.join(f'{x:.3f}' for x in shares)} (median {statistics.median(shares):.3f})")
+    print(f"RESULT evolve_llm_busy_share {statistics.median(shares):.3f}")
 
 
 if __name__ == "__main__":

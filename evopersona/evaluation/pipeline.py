@@ -3,8 +3,9 @@
 1. contract: the program runs in the sandbox on the first task and returns valid records;
 2. preservation: its policies for that task keep the task (rules; an LLM judge when configured);
    below the floor the program is infeasible and no episode is run;
-3. generation for the other tasks, then one episode per persona, then the fitness objectives and
-   a reflection text for the mutator.
+3. generation for the other tasks and one episode per persona (each task's episodes start as soon
+   as its personas exist, so generation overlaps conversations), then the fitness objectives and a
+   reflection text for the mutator.
 A failure at any stage ends the evaluation with its stage and reason stored.
 """
 
@@ -136,34 +137,32 @@ async def _cascade(job: EvaluationJob, gateway: Any, pool: SandboxPool, referenc
 
         stage = "generation"
         t0 = time.perf_counter()
+        talks = _Talks(job, gateway, no_persona)
         try:
-            rest = await asyncio.gather(*(generate(pool, job.code, task, n, job.seed) for task in job.tasks[1:]))
-        except ProgramFailed as exc:
-            raise _Stop("generation", "failed", f"{exc}") from None
-        records_by_task = [first, *(records for records, _ in rest)]
-        verdicts_by_task = [first_verdicts, *await asyncio.gather(*(
-            check_preservation(gateway, records, task, use_judge, job.seed)
-            for task, records in zip(job.tasks[1:], records_by_task[1:], strict=True)
-        ))]
-        for task, records in zip(job.tasks, records_by_task, strict=True):
-            personas += [PersonaIn(task_id=task.id, persona_id=r.persona_id, description=r.description,
-                                   axis_placement=r.axis_placement, policy=r.policy) for r in records]
-        timings["generation_s"] = time.perf_counter() - t0
+            talks.start(0, first)
+            try:
+                rest = await asyncio.gather(*(_generate_and_talk(pool, job, i, talks) for i in range(1, len(job.tasks))))
+            except ProgramFailed as exc:
+                raise _Stop("generation", "failed", f"{exc}") from None
+            records_by_task = [first, *rest]
+            timings["generation_s"] = time.perf_counter() - t0
+            for task, records in zip(job.tasks, records_by_task, strict=True):
+                personas += [PersonaIn(task_id=task.id, persona_id=r.persona_id, description=r.description,
+                                       axis_placement=r.axis_placement, policy=r.policy) for r in records]
+            verdicts_by_task = [first_verdicts, *await asyncio.gather(*(
+                check_preservation(gateway, records, task, use_judge, job.seed)
+                for task, records in zip(job.tasks[1:], records_by_task[1:], strict=True)
+            ))]
 
-        stage = "episodes"
-        t0 = time.perf_counter()
-        requests = [
-            EpisodeRequest(task=task, policy=None if no_persona else r.policy, max_turns=job.config.episodes.max_turns,
-                           seed=job.seed + index, persona_id=r.persona_id)
-            for task, records in zip(job.tasks, records_by_task, strict=True)
-            for index, r in enumerate(records)
-        ]
-        transcripts = await run_episodes(requests, gateway, concurrency=job.config.llm.role("user").concurrency)
+            stage = "episodes"
+            transcripts = await talks.all()
+        finally:
+            talks.close()
         episodes = [_episode_row(t) for t in transcripts]
         errors = [t.error for t in transcripts if t.ended_by == "error"]
         if len(errors) > len(transcripts) // 2:
             raise _Stop("episodes", "failed", f"{len(errors)} of {len(transcripts)} episodes failed: {errors[0]}")
-        timings["episodes_s"] = time.perf_counter() - t0
+        timings["episodes_s"] = time.perf_counter() - talks.started_at
 
         stage = "fitness"
         t0 = time.perf_counter()
@@ -207,6 +206,56 @@ async def _cascade(job: EvaluationJob, gateway: Any, pool: SandboxPool, referenc
                                   timings=timings, personas=personas, episodes=episodes, llm_calls=ledger.drain())
         return EvaluationOutcome(program_id=job.program_id, stage=stage, result=result)
 
+
+class _Talks:
+    """The episodes of one evaluation, started task by task as soon as that task's personas exist.
+
+    Generating the other tasks' personas (sandbox round trips) then overlaps the first task's
+    conversations instead of leaving the LLM idle. Each task's episodes share the user role's
+    concurrency (the gateway holds every role to its concurrency across them); transcripts keep
+    the order of the job's tasks."""
+
+    def __init__(self, job: EvaluationJob, gateway: Any, no_persona: bool) -> None:
+        self._job, self._gateway, self._no_persona = job, gateway, no_persona
+        self._running: dict[int, asyncio.Task[list[Transcript]]] = {}
+        self._closed = False
+        self.started_at = time.perf_counter()
+
+    def start(self, position: int, records: list[PersonaRecord]) -> None:
+        """Start the episodes of the job's task at `position` (nothing once the evaluation ended)."""
+        if self._closed:
+            return
+        if not self._running:
+            self.started_at = time.perf_counter()
+        task = self._job.tasks[position]
+        requests = [
+            EpisodeRequest(task=task, policy=None if self._no_persona else r.policy,
+                           max_turns=self._job.config.episodes.max_turns, seed=self._job.seed + index,
+                           persona_id=r.persona_id)
+            for index, r in enumerate(records)
+        ]
+        concurrency = self._job.config.llm.role("user").concurrency
+        self._running[position] = asyncio.ensure_future(run_episodes(requests, self._gateway, concurrency=concurrency))
+
+    async def all(self) -> list[Transcript]:
+        """Every transcript, in the order of the job's tasks."""
+        chunks = await asyncio.gather(*(self._running[i] for i in range(len(self._job.tasks))))
+        return [t for chunk in chunks for t in chunk]
+
+    def close(self) -> None:
+        """Stop conversations still running when the evaluation ends early, and start no more."""
+        self._closed = True
+        for running in self._running.values():
+            if not running.done():
+                running.cancel()
+            elif not running.cancelled():
+                running.exception()  # retrieved: the evaluation already ended with its own reason
+
+
+async def _generate_and_talk(pool: SandboxPool, job: EvaluationJob, position: int, talks: _Talks) -> list[PersonaRecord]:
+    records, _ = await generate(pool, job.code, job.tasks[position], job.personas_per_task, job.seed)
+    talks.start(position, records)
+    return records
 
 def _episode_row(transcript: Transcript) -> EpisodeIn:
     return EpisodeIn(task_id=transcript.task_id, persona_id=transcript.persona_id,
