@@ -143,6 +143,10 @@ class SearchConfig(_Strict):
     near_duplicate_ratio: float = Field(
         default=0.9995, gt=0.5, le=1.0, description="skip a child at least this similar to a known program"
     )
+    strategy: Literal["evolution", "best_of_n", "random"] = Field(
+        default="evolution",
+        description="evolution: islands and selection; best_of_n: every child from a seed program; random: uniform parent",
+    )
 
 
 class EpisodeConfig(_Strict):

@@ -23,6 +23,7 @@ from evopersona.evolve.executor import Executor
 from evopersona.evolve.islands import Islands, Migration
 from evopersona.evolve.mutation_prompt import PromptProgram, build_mutation_prompt
 from evopersona.evolve.seeds import load_seed_code
+from evopersona.evolve.strategy import ParentPolicy
 from evopersona.llm.errors import BudgetExceeded, LLMCallFailed
 from evopersona.llm.gateway import Gateway
 from evopersona.store.models import Objectives
@@ -74,6 +75,7 @@ class EvolutionEngine:
         self.on_update = on_update
         self.stats = EngineStats()
         self.islands = Islands(config.search, seed=config.seed)
+        self.parents = ParentPolicy(config.search, self.islands, seed=config.seed)
         self.near_duplicates = NearDuplicateIndex(config.search.near_duplicate_ratio)
         self.known_hashes: set[str] = set()
         self.rng = random.Random(config.seed)
@@ -122,6 +124,8 @@ class EvolutionEngine:
 
     def _remember_program(self, program: ProgramRow) -> None:
         self._programs[program.id] = program
+        if program.mutation_kind == "seed":
+            self.parents.seed_ids.add(program.id)
         self.known_hashes.add(program.code_hash)
         self.near_duplicates.add(str(program.id), program.code)
 
@@ -290,11 +294,10 @@ class EvolutionEngine:
         for _attempt in range(self.config.search.max_mutation_attempts):
             island = self.islands.next_island()
             try:
-                parent_record = self.islands.select_parent(island)
+                parent_record, inspirations = self.parents.choose(island)
             except ValueError:
                 raise _NoChild("no evaluated program with objectives to mutate") from None
             parent = self._programs[parent_record.program_id]
-            inspirations = self.islands.inspirations(parent_record, island)
             prompt = build_mutation_prompt(
                 self._prompt_program(parent.id),
                 reflection=self._reflections.get(parent.id),
