@@ -25,7 +25,7 @@ from evopersona.llm.cache import CachedResponse, ResponseCache, request_key
 from evopersona.llm.errors import LLMCallFailed
 from evopersona.llm.fast_openai import FastOpenAITransport, fast_route
 from evopersona.llm.ledger import Ledger, LLMCallRecord, active_ledger
-from evopersona.llm.limiter import LocalRateLimiter, RateLimiter
+from evopersona.llm.limiter import LocalRateLimiter, RateLimiter, cost_bound
 from evopersona.llm.retry import Backoff, CallError
 from evopersona.llm.transport import Answer, CallSpec, LiteLLMTransport
 
@@ -189,10 +189,11 @@ class Gateway:
 
     async def _attempts(self, role: str, spec: CallSpec) -> Answer:
         tokens = _estimate_tokens(spec.messages, spec.max_tokens)
+        bound = cost_bound(spec.model, spec.messages, spec.max_tokens)
         attempts = self.config.max_retries + 1
         attempt = 0
         while True:
-            ticket = await self.limiter.acquire(spec.model, tokens)
+            ticket = await self.limiter.acquire(spec.model, tokens, bound)
             started = time.perf_counter()
             try:
                 answer = await self._send(spec)
