@@ -142,11 +142,15 @@ class Gateway:
         temperature: float | None = None,
         max_tokens: int | None = None,
         seed: int | None = None,
+        model: str | None = None,
     ) -> Completion:
-        """Answer `messages` with the role's model; raises BudgetExceeded or LLMCallFailed."""
+        """Answer `messages` with the role's model (or `model`, one of the role's `models`);
+        raises BudgetExceeded or LLMCallFailed."""
         cfg = self.role(role)
+        if model is not None and model not in (cfg.model, *cfg.models):
+            raise InputError(f"model {model!r} is not configured for the {role} role")
         spec = CallSpec(
-            model=cfg.model,
+            model=model or cfg.model,
             messages=messages,
             temperature=cfg.temperature if temperature is None else temperature,
             max_tokens=cfg.max_tokens if max_tokens is None else max_tokens,

@@ -28,6 +28,8 @@ _WEIGHTS: dict[str | None, dict[str, float]] = {
     "structural change": {"number": 0.4, "add_axis": 0.4, "expansion": 0.2},
     None: {"add_axis": 0.25, "playbook": 0.25, "number": 0.2, "population": 0.15, "expansion": 0.15},
 }
+# The weak variant (`offline/mutator-weak`) only nudges numeric constants: valid children that rarely help.
+WEAK = "weak"
 
 
 @dataclass
@@ -217,10 +219,13 @@ def mutate(parent: str, angle: str | None, rng: random.Random) -> tuple[list[tup
     """Blocks that change `parent` and still give a valid program, with a note per edit."""
     tree = pyast.parse(parent)
     lines = parent.split("\n")
-    weights = _WEIGHTS[None if angle == "new approach" else angle]
-    kinds = list(weights)
-    wanted = rng.randint(2, 3) if angle == "new approach" else 1
-    order = rng.choices(kinds, weights=[weights[k] for k in kinds], k=len(kinds) * 2) + list(_OPS)
+    if angle == WEAK:
+        order, wanted = ["number"] * 4, 1
+    else:
+        weights = _WEIGHTS[None if angle == "new approach" else angle]
+        kinds = list(weights)
+        wanted = rng.randint(2, 3) if angle == "new approach" else 1
+        order = rng.choices(kinds, weights=[weights[k] for k in kinds], k=len(kinds) * 2) + list(_OPS)
     edits: list[Edit] = []
     for kind in order:
         if len(edits) == wanted:
@@ -245,13 +250,19 @@ def _parent(messages: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def respond_mutator(messages: list[dict[str, Any]], temperature: float | None, seed: int | None) -> str:
+def respond_weak_mutator(messages: list[dict[str, Any]], temperature: float | None, seed: int | None) -> str:
+    """A lower-quality mutator for tests of model choice: it only nudges numbers."""
+    return respond_mutator(messages, temperature, seed, weak=True)
+
+
+def respond_mutator(messages: list[dict[str, Any]], temperature: float | None, seed: int | None,
+                    weak: bool = False) -> str:
     parent = _parent(messages)
     if parent is None:
         return "I could not find the parent program (a ```python fenced block) in the prompt, so I propose no change."
     try:
-        result = mutate(parent, _angle(" ".join(content_of(m) for m in messages if m.get("role") == "user")),
-                        request_rng(messages, temperature, seed))
+        angle = WEAK if weak else _angle(" ".join(content_of(m) for m in messages if m.get("role") == "user"))
+        result = mutate(parent, angle, request_rng(messages, temperature, seed))
     except SyntaxError as exc:
         return f"The parent program does not parse ({exc.msg} at line {exc.lineno}), so I propose no change."
     if result is None:
