@@ -28,7 +28,8 @@ _WEIGHTS: dict[str | None, dict[str, float]] = {
     "structural change": {"number": 0.4, "add_axis": 0.4, "expansion": 0.2},
     None: {"add_axis": 0.25, "playbook": 0.25, "number": 0.2, "population": 0.15, "expansion": 0.15},
 }
-# The weak variant (`offline/mutator-weak`) only nudges numeric constants: valid children that rarely help.
+# The weak variant (`offline/mutator-weak`) only nudges numeric constants or appends neutral and
+# unhelpful sentences: valid children that rarely help.
 WEAK = "weak"
 
 
@@ -155,19 +156,20 @@ def _sentence(rng: random.Random) -> str:
 
 
 def _append(tree: ast.Module, lines: list[str], rng: random.Random, kind: str) -> Edit | None:
-    strings = _prompt_strings(tree, kind == "population")
+    strings = _prompt_strings(tree, kind.endswith("population"))
     if not strings:
         return None
     node = rng.choice(strings)
-    sentence = _sentence(rng)
+    sentence = rng.choice(B.NEUTRAL_SENTENCES + B.UNHELPFUL_SENTENCES) if kind.startswith(WEAK) else _sentence(rng)
     new = None if sentence in node.value else _extend_literal(lines[node.end_lineno - 1], node, sentence)
     if new is None:
         return None
-    return Edit(node.end_lineno - 1, node.end_lineno, [new], f"append to the {kind} prompt: {sentence}")
+    return Edit(node.end_lineno - 1, node.end_lineno, [new], f"append to the {kind.removeprefix(WEAK + ' ')} prompt: {sentence}")
 
 
 _OPS: dict[str, Callable[[ast.Module, list[str], random.Random, str], Edit | None]] = {
     "add_axis": _add_axis, "playbook": _playbook, "number": _number, "population": _append, "expansion": _append,
+    "weak population": _append, "weak expansion": _append,
 }
 
 
@@ -220,7 +222,7 @@ def mutate(parent: str, angle: str | None, rng: random.Random) -> tuple[list[tup
     tree = pyast.parse(parent)
     lines = parent.split("\n")
     if angle == WEAK:
-        order, wanted = ["number"] * 4, 1
+        order, wanted = rng.sample(["number", "number", "weak population", "weak expansion"], k=4), 1
     else:
         weights = _WEIGHTS[None if angle == "new approach" else angle]
         kinds = list(weights)
@@ -251,7 +253,7 @@ def _parent(messages: list[dict[str, Any]]) -> str | None:
 
 
 def respond_weak_mutator(messages: list[dict[str, Any]], temperature: float | None, seed: int | None) -> str:
-    """A lower-quality mutator for tests of model choice: it only nudges numbers."""
+    """A lower-quality mutator for tests of model choice (see WEAK)."""
     return respond_mutator(messages, temperature, seed, weak=True)
 
 
