@@ -12,8 +12,9 @@ Evaluations run in-process (inline executor) on a small task set that every eval
 full, so a program's score is a function of its code and the run seed: an evaluation cache keyed
 on (seed, code hash) lets identical programs (the seeds, repeated children) be scored once across
 strategies. The anytime curve is the best feasible score after k evaluations, mean and 95% CI
-(t interval) over seeds. A second part runs evolution with the novelty filter on and off and
-reports the evaluations it saved at equal best score.
+(t interval) over seeds. A second part runs evolution with the novelty filter on (same seeds) and
+reports the children it rejected before evaluation, and the evaluations each run needed to reach
+the unfiltered run's final best score.
 
     python bench/search.py                      # about 5-10 minutes on 2 cores
     python bench/search.py --svg search.svg     # also draw the curves
@@ -49,6 +50,7 @@ from evopersona.store.store import Store
 
 QUICKSTART = Path(__file__).resolve().parent.parent / "runs" / "quickstart.toml"
 STRATEGIES = ("evolution", "best_of_n", "random")
+NOVELTY = ["search.strategy=evolution", "search.novelty.behaviour_similarity=0.998"]
 
 
 def overrides(runs_dir: Path, evaluations: int, tasks: int, personas: int) -> list[str]:
@@ -161,6 +163,26 @@ def draw_svg(curves: dict[str, list[Curve]], path: Path) -> None:
     path.write_text("\n".join(parts), encoding="utf-8")
 
 
+def first_reaching(curve: Curve, score: float) -> int | None:
+    """Evaluations a run needed to reach `score` (None if it never did)."""
+    return next((k + 1 for k, best in enumerate(curve.best) if best >= score - 1e-12), None)
+
+
+def novelty_report(without: list[Curve], with_filter: list[Curve]) -> None:
+    """Evaluations the filter saved: its rejections (children never evaluated), and the evaluations
+    each run needed to reach the unfiltered run's final best score."""
+    print("novelty filter (behaviour of a one-task dry run, threshold 0.998) on evolution, same seeds:")
+    for seed, (off, on) in enumerate(zip(without, with_filter, strict=True)):
+        skipped = on.rejections.get("not_novel", 0) + on.rejections.get("dry_run", 0)
+        reached = first_reaching(on, off.best[-1])
+        print(f"  seed {seed}: best {off.best[-1]:.4f} without, {on.best[-1]:.4f} with; children rejected before "
+              f"evaluation {skipped}; evaluations to reach the unfiltered final best: {first_reaching(off, off.best[-1])} "
+              f"without, {reached if reached is not None else 'not reached'} with; mutator calls {off.mutator_calls} "
+              f"without, {on.mutator_calls} with")
+    mean, low, high = mean_ci([on.best[-1] - off.best[-1] for off, on in zip(without, with_filter, strict=True)])
+    print(f"  final best with − without the filter: {mean:+.4f} [95% CI {low:+.4f}, {high:+.4f}]")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--evaluations", type=int, default=24, help="evaluation budget per run, seeds included")
@@ -168,9 +190,11 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=2)
     parser.add_argument("--personas", type=int, default=3)
     parser.add_argument("--svg", type=Path, default=None, help="write the anytime curves to this SVG file")
+    parser.add_argument("--no-novelty", action="store_true", help="skip the novelty-filter comparison")
     args = parser.parse_args()
 
     curves: dict[str, list[Curve]] = {s: [] for s in STRATEGIES}
+    novel: list[Curve] = []
     executor = CachedExecutor()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="search-bench-") as tmp:
@@ -190,6 +214,11 @@ def main() -> None:
                 curves[strategy].append(curve)
                 print(f"seed {seed} {strategy:>10}: best {curve.best[-1]:.4f}, mutator calls {curve.mutator_calls}, "
                       f"rejections {curve.rejections}", flush=True)
+            if not args.no_novelty:
+                config = load_config(QUICKSTART, [*base, f"name=novelty-{seed}", f"seed={seed}", *NOVELTY])
+                novel.append(run_once(config, reference, executor))
+                print(f"seed {seed} evolution+novelty: best {novel[-1].best[-1]:.4f}, rejections {novel[-1].rejections}",
+                      flush=True)
     executor.shutdown()
     print(f"{len(STRATEGIES)} strategies × {args.seeds} seeds × {args.evaluations} evaluations "
           f"({args.tasks} tasks × {args.personas} personas each), {executor.computed} distinct evaluations computed, "
@@ -199,6 +228,8 @@ def main() -> None:
     for strategy, runs in curves.items():
         calls = [c.mutator_calls for c in runs]
         print(f"{strategy}: mutator calls per run {statistics.fmean(calls):.1f} (min {min(calls)}, max {max(calls)})")
+    if novel:
+        novelty_report(curves["evolution"], novel)
     if args.svg is not None:
         draw_svg(curves, args.svg)
         print(f"anytime curves drawn in {args.svg}")

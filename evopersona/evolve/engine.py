@@ -374,7 +374,8 @@ class EvolutionEngine:
         return descriptor
 
     def _prompt_program(self, program_id: int) -> PromptProgram:
-        return PromptProgram(program_id, self._programs[program_id].code, self._objectives.get(program_id))
+        return PromptProgram(program_id, self._programs[program_id].code, self._objectives.get(program_id),
+                             reflection=self._reflections.get(program_id))
 
     def _reject(self, parent_id: int, kind: str, reason: str) -> None:
         self.stats.rejected_mutations += 1
