@@ -99,7 +99,7 @@ def run_once(config: RunConfig, reference: Path, executor: CachedExecutor) -> Cu
         engine.bootstrap()
         stats = asyncio.run(engine.run())
         if stats.stop_reason != "max_evaluations":
-            raise RuntimeError(f"{config.name} stopped early: {stats.stop_reason}")
+            raise RuntimeError(f"{config.name} stopped early: {stats.stop_reason} ({engine.fatal!r})") from engine.fatal
         history = store.history(engine.run_id)
         mutator = store.llm_totals(engine.run_id).by_role.get("mutator")
         mutator_calls = mutator.calls if mutator is not None else 0
