@@ -41,9 +41,9 @@ from scipy import stats as scipy_stats
 from evopersona.config import RunConfig, load_config
 from evopersona.evaluation.models import EvaluationJob, EvaluationOutcome
 from evopersona.evaluation.reference import REFERENCE_DIR, ensure_reference
+from evopersona.evaluation.tasks import select_tasks
 from evopersona.evolve.engine import EvolutionEngine
 from evopersona.evolve.executor import InlineExecutor
-from evopersona.evaluation.tasks import select_tasks
 from evopersona.llm.factory import make_gateway
 from evopersona.store.codehash import code_hash
 from evopersona.store.store import Store

@@ -22,8 +22,8 @@ from evopersona.evolve.bandit import ModelBandit
 from evopersona.evolve.diff import ChildChecks, MutationRejected, NearDuplicateIndex, apply_mutation
 from evopersona.evolve.executor import Executor
 from evopersona.evolve.islands import Islands, Migration
-from evopersona.evolve.novelty import Descriptor, NotNovel, NoveltyFilter
 from evopersona.evolve.mutation_prompt import PromptProgram, build_mutation_prompt
+from evopersona.evolve.novelty import Descriptor, NotNovel, NoveltyFilter
 from evopersona.evolve.seeds import load_seed_code
 from evopersona.evolve.strategy import ParentPolicy
 from evopersona.llm.errors import BudgetExceeded, LLMCallFailed
