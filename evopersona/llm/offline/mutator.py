@@ -171,6 +171,7 @@ _OPS: dict[str, Callable[[ast.Module, list[str], random.Random, str], Edit | Non
     "add_axis": _add_axis, "playbook": _playbook, "number": _number, "population": _append, "expansion": _append,
     "weak population": _append, "weak expansion": _append,
 }
+_STRONG_OPS = [kind for kind in _OPS if not kind.startswith(WEAK)]
 
 
 def apply_blocks(parent: str, blocks: list[tuple[str, str]]) -> str:
@@ -227,7 +228,7 @@ def mutate(parent: str, angle: str | None, rng: random.Random) -> tuple[list[tup
         weights = _WEIGHTS[None if angle == "new approach" else angle]
         kinds = list(weights)
         wanted = rng.randint(2, 3) if angle == "new approach" else 1
-        order = rng.choices(kinds, weights=[weights[k] for k in kinds], k=len(kinds) * 2) + list(_OPS)
+        order = rng.choices(kinds, weights=[weights[k] for k in kinds], k=len(kinds) * 2) + list(_STRONG_OPS)
     edits: list[Edit] = []
     for kind in order:
         if len(edits) == wanted:
