@@ -365,8 +365,7 @@ class EvolutionEngine:
 
     async def _novelty_check(self, parent: ProgramRow, code: str) -> Descriptor | None:
         """The child's descriptor once it passed the novelty filter (None when the filter is off)."""
-        novelty = self.config.search.novelty
-        if novelty.code_similarity is None and novelty.behaviour_similarity is None:
+        if not self.novelty.active:
             return None
         await self.novelty.ensure_behaviour(parent.id, parent.code)
         descriptor = await self.novelty.describe(code)

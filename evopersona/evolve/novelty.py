@@ -81,8 +81,14 @@ class NoveltyFilter:
     def behaviour_on(self) -> bool:
         return self.config.behaviour_similarity is not None and self.task is not None
 
+    @property
+    def active(self) -> bool:
+        return self.config.code_similarity is not None or self.config.behaviour_similarity is not None
+
     def add(self, program_id: int, code: str, descriptor: Descriptor | None = None) -> None:
-        self.known[program_id] = descriptor or Descriptor(ngram_embedding(normalise_code(code)))
+        """Index a known program (nothing to do while the filter is off)."""
+        if self.active:
+            self.known[program_id] = descriptor or Descriptor(ngram_embedding(normalise_code(code)))
 
     async def describe(self, code: str) -> Descriptor:
         """The child's code embedding and, when the behaviour check is on, its dry-run policies'."""
