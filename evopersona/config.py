@@ -37,6 +37,9 @@ class RoleConfig(_Strict):
     """How one role calls its model. `model` is any litellm model string."""
 
     model: str = ""
+    models: list[str] = Field(
+        default_factory=list, description="mutator only: several models, chosen per call by a UCB bandit"
+    )
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     max_tokens: int = Field(default=1024, ge=1, le=200_000)
     concurrency: int = Field(default=16, ge=1, le=4096)
@@ -83,6 +86,9 @@ class LLMConfig(_Strict):
             data = {**_ROLE_DEFAULTS[role], **(given.model_dump(exclude_unset=True) if given else {})}
             if self.model:
                 data["model"] = self.model
+                data["models"] = []
+            if data.get("models") and not data.get("model"):
+                data["model"] = data["models"][0]
             data.setdefault("model", "")
             if not data["model"]:
                 data["model"] = f"offline/{role}"
@@ -94,6 +100,11 @@ class LLMConfig(_Strict):
 
     def role(self, name: str) -> RoleConfig:
         return self.roles[name]
+
+    def mutator_models(self) -> list[str]:
+        """The models the mutator's bandit chooses among (just `model` unless `models` is set)."""
+        mutator = self.roles["mutator"]
+        return list(mutator.models) or [mutator.model]
 
 
 class TasksConfig(_Strict):
@@ -126,6 +137,17 @@ class FitnessConfig(_Strict):
         return self
 
 
+class NoveltyConfig(_Strict):
+    """Reject a child before evaluation when it is this similar (cosine, 0-1) to a known program."""
+
+    code_similarity: float | None = Field(default=None, gt=0, le=1, description="character n-gram embedding of the code")
+    behaviour_similarity: float | None = Field(
+        default=None, gt=0, le=1, description="embedding of the policies of a one-task dry run in the sandbox"
+    )
+    judge: bool = Field(default=False, description="ask the judge role about children just below a threshold")
+    judge_band: float = Field(default=0.01, ge=0, le=1)
+
+
 class SearchConfig(_Strict):
     seed_programs: list[str] = Field(default_factory=lambda: ["axes_seed.py", "compositional.py"])
     islands: int = Field(default=5, ge=1, le=64)
@@ -142,6 +164,11 @@ class SearchConfig(_Strict):
     max_code_length: int = Field(default=65536, ge=1000)
     near_duplicate_ratio: float = Field(
         default=0.9995, gt=0.5, le=1.0, description="skip a child at least this similar to a known program"
+    )
+    novelty: NoveltyConfig = Field(default_factory=NoveltyConfig)
+    strategy: Literal["evolution", "best_of_n", "random"] = Field(
+        default="evolution",
+        description="evolution: islands and selection; best_of_n: every child from a seed program; random: uniform parent",
     )
 
 

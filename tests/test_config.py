@@ -77,3 +77,13 @@ def test_bad_override_syntax():
 def test_missing_config_file():
     with pytest.raises(InputError, match="config file not found"):
         load_config(Path("/nonexistent/x.toml"))
+
+
+def test_mutator_models_list_keeps_model_working(tmp_path: Path):
+    path = tmp_path / "bandit.toml"
+    path.write_text('[llm.roles.mutator]\nmodels = ["offline/mutator", "offline/mutator-weak"]\n', encoding="utf-8")
+    config = load_config(path)
+    assert config.llm.role("mutator").model == "offline/mutator"
+    assert config.llm.mutator_models() == ["offline/mutator", "offline/mutator-weak"]
+    assert load_config(None, ["llm.roles.mutator.model=openai/x"]).llm.mutator_models() == ["openai/x"]
+    assert load_config(path, ["llm.model=openai/y"]).llm.mutator_models() == ["openai/y"], "--model overrides the list"

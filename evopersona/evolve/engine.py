@@ -18,11 +18,14 @@ from typing import Any, Literal
 from evopersona.config import RunConfig
 from evopersona.evaluation.models import EvaluationJob, EvaluationOutcome
 from evopersona.evolve.archive import ProgramRecord, summarise
+from evopersona.evolve.bandit import ModelBandit
 from evopersona.evolve.diff import ChildChecks, MutationRejected, NearDuplicateIndex, apply_mutation
 from evopersona.evolve.executor import Executor
 from evopersona.evolve.islands import Islands, Migration
 from evopersona.evolve.mutation_prompt import PromptProgram, build_mutation_prompt
+from evopersona.evolve.novelty import Descriptor, NotNovel, NoveltyFilter
 from evopersona.evolve.seeds import load_seed_code
+from evopersona.evolve.strategy import ParentPolicy
 from evopersona.llm.errors import BudgetExceeded, LLMCallFailed
 from evopersona.llm.gateway import Gateway
 from evopersona.store.models import Objectives
@@ -74,7 +77,11 @@ class EvolutionEngine:
         self.on_update = on_update
         self.stats = EngineStats()
         self.islands = Islands(config.search, seed=config.seed)
+        self.parents = ParentPolicy(config.search, self.islands, seed=config.seed)
+        self.bandit = ModelBandit(config.llm.mutator_models())
+        self._awaiting_reward: dict[int, tuple[str, float]] = {}  # child id -> (model, parent score)
         self.near_duplicates = NearDuplicateIndex(config.search.near_duplicate_ratio)
+        self.novelty = NoveltyFilter(config.search.novelty, config.sandbox, gateway, tasks[0] if tasks else None, config.seed)
         self.known_hashes: set[str] = set()
         self.rng = random.Random(config.seed)
         self.run_id = 0
@@ -122,8 +129,11 @@ class EvolutionEngine:
 
     def _remember_program(self, program: ProgramRow) -> None:
         self._programs[program.id] = program
+        if program.mutation_kind == "seed":
+            self.parents.seed_ids.add(program.id)
         self.known_hashes.add(program.code_hash)
         self.near_duplicates.add(str(program.id), program.code)
+        self.novelty.add(program.id, program.code)
 
     def _absorb(self, program: ProgramRow, status: str, objectives: dict[str, Any] | None, reflection: str | None) -> None:
         """Count a finished evaluation and, when it has objectives, make it selectable."""
@@ -131,9 +141,12 @@ class EvolutionEngine:
         self.stats.failed += status == "failed"
         self.stats.infeasible += status == "infeasible"
         self._reflections[program.id] = reflection
+        reward = self._awaiting_reward.pop(program.id, None)
         if objectives is None:
             return
         parsed = Objectives.model_validate(objectives)
+        if reward is not None and parsed.feasible:
+            self.bandit.reward(reward[0], parsed.score - reward[1])
         self._objectives[program.id] = parsed
         self.islands.add(ProgramRecord.from_objectives(program.id, program.island, parsed))
         if parsed.feasible and (self.stats.best_score is None or parsed.score > self.stats.best_score + 1e-9):
@@ -196,6 +209,7 @@ class EvolutionEngine:
             raise
         finally:
             self.stats.in_flight = 0
+            self.novelty.close()
             self._notify()
         return self.stats
 
@@ -290,11 +304,10 @@ class EvolutionEngine:
         for _attempt in range(self.config.search.max_mutation_attempts):
             island = self.islands.next_island()
             try:
-                parent_record = self.islands.select_parent(island)
+                parent_record, inspirations = self.parents.choose(island)
             except ValueError:
                 raise _NoChild("no evaluated program with objectives to mutate") from None
             parent = self._programs[parent_record.program_id]
-            inspirations = self.islands.inspirations(parent_record, island)
             prompt = build_mutation_prompt(
                 self._prompt_program(parent.id),
                 reflection=self._reflections.get(parent.id),
@@ -302,14 +315,18 @@ class EvolutionEngine:
                 rng=self.rng,
                 previous_rejection=last_reason,
             )
+            model = self.bandit.choose()
             try:
-                answer = await self.gateway.acomplete("mutator", prompt.messages, seed=self.rng.randrange(2**31))
+                answer = await self.gateway.acomplete("mutator", prompt.messages, seed=self.rng.randrange(2**31),
+                                                      model=model)
             except LLMCallFailed as exc:
+                self.bandit.charge(model, 0.0)
                 last_reason = str(exc)
                 self._reject(parent.id, "llm_error", last_reason)
                 continue
             finally:
                 self._record_driver_calls()
+            self.bandit.charge(model, answer.cost_usd)
             checks = ChildChecks(self.config.search.max_code_length, self.known_hashes, self.near_duplicates)
             try:
                 child = apply_mutation(parent.code, answer.text, checks)
@@ -317,6 +334,14 @@ class EvolutionEngine:
                 last_reason = f"{exc.kind}: {exc.reason}"
                 self._reject(parent.id, exc.kind, exc.reason)
                 continue
+            try:
+                descriptor = await self._novelty_check(parent, child.code)
+            except NotNovel as exc:
+                last_reason = f"{exc.kind}: {exc.reason}"
+                self._reject(parent.id, exc.kind, exc.reason)
+                continue
+            finally:
+                self._record_driver_calls()
             program, created = self.store.add_program(
                 self.run_id,
                 child.code,
@@ -324,18 +349,32 @@ class EvolutionEngine:
                 island=island,
                 mutation_kind=child.kind,
                 mutation_angle=prompt.angle,
-                model=self.config.llm.role("mutator").model,
+                model=model,
                 generation=parent.generation + 1,
             )
             if not created:
                 self._reject(parent.id, "duplicate", f"same code as program {program.id}")
                 continue
             self._remember_program(program)
+            if descriptor is not None:
+                self.novelty.add(program.id, program.code, descriptor)
+            parent_objectives = self._objectives.get(parent.id)
+            self._awaiting_reward[program.id] = (model, parent_objectives.score if parent_objectives else 0.0)
             return program
         raise _NoChild(f"{self.config.search.max_mutation_attempts} mutation attempts in a row were rejected: {last_reason}")
 
+    async def _novelty_check(self, parent: ProgramRow, code: str) -> Descriptor | None:
+        """The child's descriptor once it passed the novelty filter (None when the filter is off)."""
+        if not self.novelty.active:
+            return None
+        await self.novelty.ensure_behaviour(parent.id, parent.code)
+        descriptor = await self.novelty.describe(code)
+        await self.novelty.check(descriptor)
+        return descriptor
+
     def _prompt_program(self, program_id: int) -> PromptProgram:
-        return PromptProgram(program_id, self._programs[program_id].code, self._objectives.get(program_id))
+        return PromptProgram(program_id, self._programs[program_id].code, self._objectives.get(program_id),
+                             reflection=self._reflections.get(program_id))
 
     def _reject(self, parent_id: int, kind: str, reason: str) -> None:
         self.stats.rejected_mutations += 1

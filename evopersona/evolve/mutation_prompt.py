@@ -1,7 +1,7 @@
 """The mutator's prompt: a system message stating the goal, the generator contract and the answer
 format; a user message with the parent program (always the first ```python block: the offline
-mutator copies its SEARCH text from there), its scores and reflection, the inspirations, and one
-mutation angle drawn by a seeded rng.
+mutator copies its SEARCH text from there), its scores and reflection, the inspirations with their
+scores and (shortened) reflections, and one mutation angle drawn by a seeded rng.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from evopersona.store.models import Objectives
 
 MAX_REFLECTION_CHARS = 10_000
+MAX_INSPIRATION_REFLECTION_CHARS = 1_500
 
 # Each angle pushes the mutator towards one kind of change; plain data so it can be reviewed as a list.
 MUTATION_ANGLES: dict[str, str] = {
@@ -90,6 +91,7 @@ class PromptProgram:
     code: str
     objectives: Objectives | None
     label: str = ""
+    reflection: str | None = None
 
 
 class MutationPrompt(BaseModel):
@@ -135,6 +137,9 @@ def build_mutation_prompt(
             label = f" ({program.label})" if program.label else ""
             parts += [f"### Program {program.program_id}{label}: {render_objectives(program.objectives)}",
                       _fenced(program.code)]
+            if program.reflection:
+                parts.append(f"Reflection on program {program.program_id}: "
+                             f"{program.reflection.strip()[:MAX_INSPIRATION_REFLECTION_CHARS]}")
     parts += [f"## This mutation: {chosen}", MUTATION_ANGLES[chosen]]
     if previous_rejection:
         parts += ["## Your previous answer was rejected", previous_rejection.strip()]

@@ -25,7 +25,7 @@ from evopersona.llm.cache import CachedResponse, ResponseCache, request_key
 from evopersona.llm.errors import LLMCallFailed
 from evopersona.llm.fast_openai import FastOpenAITransport, fast_route
 from evopersona.llm.ledger import Ledger, LLMCallRecord, active_ledger
-from evopersona.llm.limiter import LocalRateLimiter, RateLimiter
+from evopersona.llm.limiter import LocalRateLimiter, RateLimiter, cost_bound
 from evopersona.llm.retry import Backoff, CallError
 from evopersona.llm.transport import Answer, CallSpec, LiteLLMTransport
 
@@ -142,11 +142,15 @@ class Gateway:
         temperature: float | None = None,
         max_tokens: int | None = None,
         seed: int | None = None,
+        model: str | None = None,
     ) -> Completion:
-        """Answer `messages` with the role's model; raises BudgetExceeded or LLMCallFailed."""
+        """Answer `messages` with the role's model (or `model`, one of the role's `models`);
+        raises BudgetExceeded or LLMCallFailed."""
         cfg = self.role(role)
+        if model is not None and model not in (cfg.model, *cfg.models):
+            raise InputError(f"model {model!r} is not configured for the {role} role")
         spec = CallSpec(
-            model=cfg.model,
+            model=model or cfg.model,
             messages=messages,
             temperature=cfg.temperature if temperature is None else temperature,
             max_tokens=cfg.max_tokens if max_tokens is None else max_tokens,
@@ -189,10 +193,11 @@ class Gateway:
 
     async def _attempts(self, role: str, spec: CallSpec) -> Answer:
         tokens = _estimate_tokens(spec.messages, spec.max_tokens)
+        bound = cost_bound(spec.model, spec.messages, spec.max_tokens)
         attempts = self.config.max_retries + 1
         attempt = 0
         while True:
-            ticket = await self.limiter.acquire(spec.model, tokens)
+            ticket = await self.limiter.acquire(spec.model, tokens, bound)
             started = time.perf_counter()
             try:
                 answer = await self._send(spec)

@@ -29,14 +29,16 @@ class Usage(BaseModel):
     calls: int
     cost_usd: float
     in_window: dict[str, int]
+    reserved_usd: float = 0.0
 
 
 class _Entry:
-    __slots__ = ("at", "tokens")
+    __slots__ = ("at", "cost_bound", "tokens")
 
-    def __init__(self, at: float, tokens: int) -> None:
+    def __init__(self, at: float, tokens: int, cost_bound: float = 0.0) -> None:
         self.at = at
         self.tokens = tokens
+        self.cost_bound = cost_bound
 
 
 class LimitState:
@@ -58,12 +60,15 @@ class LimitState:
         self._tickets = itertools.count(1)
         self.calls = 0
         self.cost_usd = 0.0
+        self.reserved_usd = 0.0
 
     def _budget_refusal(self) -> str | None:
         if self.budget.max_calls is not None and self.calls >= self.budget.max_calls:
             return f"LLM budget spent: {self.calls} calls made, budget.max_calls is {self.budget.max_calls}"
-        if self.budget.max_usd is not None and self.cost_usd >= self.budget.max_usd:
-            return f"LLM budget spent: ${self.cost_usd:.4f} used, budget.max_usd is ${self.budget.max_usd:.4f}"
+        if self.budget.max_usd is not None and self.cost_usd + self.reserved_usd >= self.budget.max_usd:
+            in_flight = f" and ${self.reserved_usd:.4f} reserved by calls in flight" if self.reserved_usd else ""
+            return (f"LLM budget spent: ${self.cost_usd:.4f} used{in_flight}, "
+                    f"budget.max_usd is ${self.budget.max_usd:.4f}")
         return None
 
     def _window(self, model: str, now: float) -> deque[_Entry]:
@@ -87,8 +92,9 @@ class LimitState:
                 wait = max(wait, entry.at + self.window_s - now)
         return max(wait, 0.0)
 
-    def try_acquire(self, model: str, tokens: int) -> Grant:
-        """Take a slot for one request of about `tokens` tokens to `model`, if the limits allow."""
+    def try_acquire(self, model: str, tokens: int, cost_bound: float = 0.0) -> Grant:
+        """Take a slot for one request of about `tokens` tokens to `model` that costs at most
+        `cost_bound` dollars, if the limits allow."""
         refusal = self._budget_refusal()
         if refusal is not None:
             return Grant(refused=refusal)
@@ -97,18 +103,20 @@ class LimitState:
         wait = self._wait(window, tokens, now)
         if wait > 0:
             return Grant(wait_s=wait)
-        entry = _Entry(now, tokens)
+        entry = _Entry(now, tokens, cost_bound)
         window.append(entry)
         ticket = next(self._tickets)
         self._open[ticket] = entry
         self.calls += 1
+        self.reserved_usd += cost_bound
         return Grant(ticket=ticket)
 
     def settle(self, ticket: int, tokens: int, cost_usd: float) -> None:
-        """Replace the request's token estimate by what it used and add its cost to the spend."""
+        """Replace the request's token estimate and cost bound by what it used."""
         entry = self._open.pop(ticket, None)
         if entry is not None:
             entry.tokens = tokens
+            self.reserved_usd = max(0.0, self.reserved_usd - entry.cost_bound)
         self.cost_usd += cost_usd
 
     def usage(self) -> Usage:
@@ -117,4 +125,5 @@ class LimitState:
             calls=self.calls,
             cost_usd=self.cost_usd,
             in_window={model: len(self._window(model, now)) for model in list(self._windows)},
+            reserved_usd=self.reserved_usd,
         )

@@ -24,8 +24,8 @@ class LimiterActor:
     def __init__(self, rate: RateLimitConfig, budget: BudgetConfig, window_s: float) -> None:
         self._state = LimitState(rate, budget, window_s)
 
-    def try_acquire(self, model: str, tokens: int) -> Grant:
-        return self._state.try_acquire(model, tokens)
+    def try_acquire(self, model: str, tokens: int, cost_bound: float = 0.0) -> Grant:
+        return self._state.try_acquire(model, tokens, cost_bound)
 
     def settle(self, ticket: int, tokens: int, cost_usd: float) -> None:
         self._state.settle(ticket, tokens, cost_usd)
@@ -80,8 +80,8 @@ class RayRateLimiter(RateLimiter):
     def actor(self) -> Any:
         return self._actor if self._actor is not None else self._attach()
 
-    async def _try_acquire(self, model: str, tokens: int) -> Grant:
-        return await self.actor.try_acquire.remote(model, tokens)
+    async def _try_acquire(self, model: str, tokens: int, cost_bound: float) -> Grant:
+        return await self.actor.try_acquire.remote(model, tokens, cost_bound)
 
     async def settle(self, ticket: int, tokens: int, cost_usd: float) -> None:
         await self.actor.settle.remote(ticket, tokens, cost_usd)

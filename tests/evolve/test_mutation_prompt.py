@@ -86,3 +86,11 @@ def test_a_block_copied_from_the_first_python_block_applies_to_the_parent() -> N
     answer = f"<<<<<<< SEARCH\n{line}\n=======\n    return [{{}}] * n\n>>>>>>> REPLACE\n"
     child = apply_mutation(PARENT_CODE, answer, ChildChecks(max_code_length=65536))
     assert child.code.endswith("    return [{}] * n\n")
+
+
+def test_inspirations_carry_their_scores_and_reflections() -> None:
+    reflective = [PromptProgram(3, INSPIRATIONS[0].code, OBJ, "top", reflection="short angry turns won " * 200)]
+    user = build(inspirations=reflective).messages[1]["content"]
+    assert "### Program 3 (top): human_likeness 0.610" in user
+    assert "Reflection on program 3: short angry turns won" in user
+    assert user.count("short angry turns won") < 200, "an inspiration's reflection is shortened"

@@ -11,7 +11,7 @@ from evopersona.config import BudgetConfig, LLMConfig, RateLimitConfig
 from evopersona.llm.errors import BudgetExceeded
 from evopersona.llm.gateway import Gateway
 from evopersona.llm.limit_state import LimitState
-from evopersona.llm.limiter import LocalRateLimiter
+from evopersona.llm.limiter import LocalRateLimiter, cost_bound
 from evopersona.testing.fake_openai import FakeOpenAI
 
 from .conftest import user_says
@@ -112,3 +112,46 @@ def test_gateway_budget_through_a_shared_limiter(server: FakeOpenAI) -> None:
     assert asyncio.run(limiter.usage()).calls == 3
     first.close()
     second.close()
+
+
+def test_calls_in_flight_hold_their_cost_bound_against_the_budget() -> None:
+    state = LimitState(RateLimitConfig(), BudgetConfig(max_usd=1.0), clock=Clock())
+    first = state.try_acquire("a", 1, cost_bound=0.6).ticket
+    second = state.try_acquire("a", 1, cost_bound=0.6).ticket
+    assert first is not None and second is not None  # 0.6 reserved < 1.0: the second may still go
+    refused = state.try_acquire("a", 1, cost_bound=0.6).refused
+    assert refused is not None and "$1.2000 reserved by calls in flight" in refused
+    state.settle(first, 1, 0.1)
+    state.settle(second, 1, 0.1)  # both cost far less than their bound: the budget opens again
+    assert state.usage().reserved_usd == pytest.approx(0.0)
+    assert state.try_acquire("a", 1, cost_bound=0.6).ticket is not None
+
+
+def test_hard_cost_cap_with_concurrent_priced_calls(server: FakeOpenAI) -> None:
+    """30 concurrent calls to a priced model at a slow loopback server: without counting calls in
+    flight they would all pass the budget check before any cost is known."""
+    server.set_latency(0.2)
+    config = LLMConfig(model="openai/gpt-4o-mini", api_base=server.base_url,
+                       roles={"user": {"max_tokens": 50, "cache": False, "concurrency": 64}})
+    one_call = cost_bound("openai/gpt-4o-mini", user_says("r0"), 50)
+    budget = BudgetConfig(max_usd=one_call * 3.5)
+    limiter = LocalRateLimiter(RateLimitConfig(), budget)
+    gateway = Gateway(config, limiter=limiter)
+
+    async def main() -> list[object]:
+        try:
+            return await asyncio.gather(*(gateway.acomplete("user", user_says(f"r{i}")) for i in range(30)),
+                                        return_exceptions=True)
+        finally:
+            await gateway.aclose()
+
+    results = asyncio.run(main())
+    done = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, BudgetExceeded)]
+    assert len(done) + len(refused) == 30 and refused, "the budget stopped the burst"
+    spent = sum(r.cost_usd for r in done)  # type: ignore[attr-defined]
+    assert spent > 0
+    assert asyncio.run(limiter.usage()).cost_usd == pytest.approx(spent)
+    assert spent <= budget.max_usd + one_call  # type: ignore[operator]
+    assert server.requests == len(done) == 4  # 3.5 bounds fit: the 4th call crosses, no 5th starts
+    gateway.close()

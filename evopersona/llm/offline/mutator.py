@@ -28,6 +28,9 @@ _WEIGHTS: dict[str | None, dict[str, float]] = {
     "structural change": {"number": 0.4, "add_axis": 0.4, "expansion": 0.2},
     None: {"add_axis": 0.25, "playbook": 0.25, "number": 0.2, "population": 0.15, "expansion": 0.15},
 }
+# The weak variant (`offline/mutator-weak`) only nudges numeric constants or appends neutral and
+# unhelpful sentences: valid children that rarely help.
+WEAK = "weak"
 
 
 @dataclass
@@ -153,20 +156,22 @@ def _sentence(rng: random.Random) -> str:
 
 
 def _append(tree: ast.Module, lines: list[str], rng: random.Random, kind: str) -> Edit | None:
-    strings = _prompt_strings(tree, kind == "population")
+    strings = _prompt_strings(tree, kind.endswith("population"))
     if not strings:
         return None
     node = rng.choice(strings)
-    sentence = _sentence(rng)
+    sentence = rng.choice(B.NEUTRAL_SENTENCES + B.UNHELPFUL_SENTENCES) if kind.startswith(WEAK) else _sentence(rng)
     new = None if sentence in node.value else _extend_literal(lines[node.end_lineno - 1], node, sentence)
     if new is None:
         return None
-    return Edit(node.end_lineno - 1, node.end_lineno, [new], f"append to the {kind} prompt: {sentence}")
+    return Edit(node.end_lineno - 1, node.end_lineno, [new], f"append to the {kind.removeprefix(WEAK + ' ')} prompt: {sentence}")
 
 
 _OPS: dict[str, Callable[[ast.Module, list[str], random.Random, str], Edit | None]] = {
     "add_axis": _add_axis, "playbook": _playbook, "number": _number, "population": _append, "expansion": _append,
+    "weak population": _append, "weak expansion": _append,
 }
+_STRONG_OPS = [kind for kind in _OPS if not kind.startswith(WEAK)]
 
 
 def apply_blocks(parent: str, blocks: list[tuple[str, str]]) -> str:
@@ -217,10 +222,13 @@ def mutate(parent: str, angle: str | None, rng: random.Random) -> tuple[list[tup
     """Blocks that change `parent` and still give a valid program, with a note per edit."""
     tree = pyast.parse(parent)
     lines = parent.split("\n")
-    weights = _WEIGHTS[None if angle == "new approach" else angle]
-    kinds = list(weights)
-    wanted = rng.randint(2, 3) if angle == "new approach" else 1
-    order = rng.choices(kinds, weights=[weights[k] for k in kinds], k=len(kinds) * 2) + list(_OPS)
+    if angle == WEAK:
+        order, wanted = rng.sample(["number", "number", "weak population", "weak expansion"], k=4), 1
+    else:
+        weights = _WEIGHTS[None if angle == "new approach" else angle]
+        kinds = list(weights)
+        wanted = rng.randint(2, 3) if angle == "new approach" else 1
+        order = rng.choices(kinds, weights=[weights[k] for k in kinds], k=len(kinds) * 2) + list(_STRONG_OPS)
     edits: list[Edit] = []
     for kind in order:
         if len(edits) == wanted:
@@ -245,13 +253,19 @@ def _parent(messages: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def respond_mutator(messages: list[dict[str, Any]], temperature: float | None, seed: int | None) -> str:
+def respond_weak_mutator(messages: list[dict[str, Any]], temperature: float | None, seed: int | None) -> str:
+    """A lower-quality mutator for tests of model choice (see WEAK)."""
+    return respond_mutator(messages, temperature, seed, weak=True)
+
+
+def respond_mutator(messages: list[dict[str, Any]], temperature: float | None, seed: int | None,
+                    weak: bool = False) -> str:
     parent = _parent(messages)
     if parent is None:
         return "I could not find the parent program (a ```python fenced block) in the prompt, so I propose no change."
     try:
-        result = mutate(parent, _angle(" ".join(content_of(m) for m in messages if m.get("role") == "user")),
-                        request_rng(messages, temperature, seed))
+        angle = WEAK if weak else _angle(" ".join(content_of(m) for m in messages if m.get("role") == "user"))
+        result = mutate(parent, angle, request_rng(messages, temperature, seed))
     except SyntaxError as exc:
         return f"The parent program does not parse ({exc.msg} at line {exc.lineno}), so I propose no change."
     if result is None:

@@ -7,7 +7,7 @@ from typing import Any, Callable
 from evopersona.llm.offline.agent import respond_agent
 from evopersona.llm.offline.generator import respond_generator
 from evopersona.llm.offline.judge import respond_judge
-from evopersona.llm.offline.mutator import respond_mutator
+from evopersona.llm.offline.mutator import respond_mutator, respond_weak_mutator
 from evopersona.llm.offline.reflection import respond_reflection
 from evopersona.llm.offline.user import respond_user
 
@@ -15,6 +15,7 @@ Responder = Callable[[list[dict[str, Any]], "float | None", "int | None"], str]
 
 RESPONDERS: dict[str, Responder] = {
     "mutator": respond_mutator,
+    "mutator-weak": respond_weak_mutator,
     "generator": respond_generator,
     "user": respond_user,
     "agent": respond_agent,
