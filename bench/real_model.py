@@ -13,7 +13,7 @@ in-process, see evopersona/llm/local.py) with the run's local-model caps:
 Also measured, side by side: user and agent calls of one episode replayed on one shared llama context
 (what a single llama.cpp server does) against a context per role (what the provider does).
 
-    python bench/real_model.py --n 6      # about 10 minutes on 2 loaded cores
+    python bench/real_model.py --n 4      # about 10 minutes on 2 loaded cores
 Ends with `RESULT real_model_usable_share <mean over roles of the usable share>`.
 """
 
@@ -147,7 +147,7 @@ def _replay(calls: list[tuple[str, list[dict[str, str]]]], shared: bool) -> floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=6, help="episodes and judge calls (half as many of the other roles)")
+    parser.add_argument("--n", type=int, default=4, help="episodes and judge calls (half as many of the other roles)")
     args = parser.parse_args()
     usable, recorder, _transcripts = asyncio.run(_measure(args.n))
 

@@ -95,29 +95,24 @@ class LocalModel:
         return self._contexts[role]
 
     def generate(self, role: str, spec: CallSpec) -> Answer:
-        """One chat completion; stops at the role's timeout (counted from the start of this call)."""
+        """One chat completion, streamed so that it stops at the role's timeout (from the call's start)."""
         llama = self.context(role)
-        llama_cpp = _llama_module()
         deadline = time.monotonic() + spec.timeout_s
-        timed_out = [False]
-
-        def past_deadline(_tokens: Any, _logits: Any) -> bool:
-            timed_out[0] = time.monotonic() > deadline
-            return timed_out[0]
-
+        pieces: list[str] = []
         try:
-            reply = llama.create_chat_completion(
-                messages=spec.messages, temperature=spec.temperature, max_tokens=spec.max_tokens,
-                seed=spec.seed, stopping_criteria=llama_cpp.StoppingCriteriaList([past_deadline]),
-            )
+            stream = llama.create_chat_completion(messages=spec.messages, temperature=spec.temperature,
+                                                  max_tokens=spec.max_tokens, seed=spec.seed, stream=True)
+            for chunk in stream:
+                pieces.append(chunk["choices"][0]["delta"].get("content") or "")
+                if time.monotonic() > deadline:
+                    stream.close()
+                    raise CallError("timeout", f"no complete answer within {spec.timeout_s:g} s")
         except ValueError as exc:  # the prompt does not fit the context window
             raise CallError("client", str(exc)) from None
-        if timed_out[0]:
-            raise CallError("timeout", f"no complete answer within {spec.timeout_s:g} s")
-        usage = reply.get("usage") or {}
-        return Answer(text=reply["choices"][0]["message"].get("content") or "",
-                      tokens_in=int(usage.get("prompt_tokens", 0)), tokens_out=int(usage.get("completion_tokens", 0)),
-                      cost_usd=0.0)
+        text = "".join(pieces)
+        tokens_out = len(llama.tokenize(text.encode(), add_bos=False, special=True)) if text else 0
+        # the context now holds the prompt and the answer (give or take the last token): a close count
+        return Answer(text=text, tokens_in=max(0, llama.n_tokens - tokens_out), tokens_out=tokens_out, cost_usd=0.0)
 
 
 _MODELS: dict[Path, LocalModel] = {}
