@@ -58,11 +58,13 @@ def model_path(model: str) -> Path:
 
 
 def threads() -> int:
-    """llama.cpp threads: EVOPERSONA_LOCAL_THREADS, else every core this process may use (at most 8)."""
-    given = os.environ.get("EVOPERSONA_LOCAL_THREADS")
-    if given:
-        return max(1, int(given))
-    return max(1, min(8, len(os.sched_getaffinity(0))))
+    """llama.cpp threads: EVOPERSONA_LOCAL_THREADS, else 1.
+
+    Measured on 2 shared cores under load: with 2 threads llama.cpp's per-operation barrier spun while
+    one thread waited for a core (1.9 s of CPU in 10 minutes, no token out); with 1 thread the same
+    call took 2.2 s. Ray workers and other processes already use the other cores.
+    """
+    return max(1, int(os.environ.get("EVOPERSONA_LOCAL_THREADS") or 1))
 
 
 def _llama_module() -> Any:
