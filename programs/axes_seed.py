@@ -74,8 +74,8 @@ Scenario (their goals and facts; keep every one of them exactly as given):
 
 Write 120-200 words of second-person roleplay instructions for this persona in this scenario: how long
 their messages are, their tone and vocabulary, how they answer the agent's questions and react to
-delays or refusals. Vary only how the goals are pursued: never tell them to change, misstate, mistype
-or forget any fact or goal, or to refuse information for good. Do not mention simulations or AI."""
+delays or refusals. Vary only how the goals are pursued: every fact and goal stays exactly as given
+and is never refused for good. Do not mention simulations or AI."""
 
 NEUTRAL = "Writes naturally and answers the agent's questions plainly."
 
@@ -88,10 +88,11 @@ DESCRIPTION_KEYS = ("description", "desc", "bio", "background", "about", "summar
 ID_KEYS = ("persona_id", "id", "name", "persona_name")
 
 
+# Fences are matched as `{3}: three backticks in this file would end the fence the mutator sees it in.
 def _json_values(text):
     """JSON values in a reply, most likely first: a fenced block, the widest [...] and {...} spans (a
     trailing comma forgiven), then every {...} object that decodes where it starts."""
-    chunks = re.findall(r"```(?:json)?\s*(.*?)```", text, re.DOTALL) + [text]
+    chunks = re.findall(r"`{3}(?:json)?\s*(.*?)`{3}", text, re.DOTALL) + [text]
     values = []
     for chunk in chunks:
         for opener, closer in (("[", "]"), ("{", "}")):
@@ -191,7 +192,7 @@ def _population(task, n, llm, rng):
 
 def _clean_policy(text, person):
     """The model's instructions without fences or quotes; an empty reply falls back to the description."""
-    policy = re.sub(r"```[a-z]*", "", text).strip().strip('"').strip()
+    policy = re.sub(r"`{3}[a-z]*", "", text).strip().strip('"').strip()
     return policy or f"Write to the agent the way this person would: {person['description']} {NEUTRAL}"
 
 
