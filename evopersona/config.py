@@ -33,6 +33,12 @@ _ROLE_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+# A `local/` model is a small model on the CPU (evopersona/llm/local.py): unless `llm.local_caps` is false,
+# its roles answer in at most these many tokens and the run is sized to finish in minutes
+# (RunConfig._size_for_local_models).
+LOCAL_ROLE_MAX_TOKENS = {"mutator": 1024, "generator": 700, "user": 80, "agent": 160, "judge": 160, "reflection": 400}
+
+
 class RoleConfig(_Strict):
     """How one role calls its model. `model` is any litellm model string."""
 
@@ -68,6 +74,7 @@ class LLMConfig(_Strict):
     roles: dict[str, RoleConfig] = Field(default_factory=dict)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     rate_limit: RateLimitConfig = Field(default_factory=RateLimitConfig)
+    local_caps: bool = Field(default=True, description="size roles and the run for a small local/ model")
 
     @field_validator("roles", mode="before")
     @classmethod
@@ -94,6 +101,8 @@ class LLMConfig(_Strict):
                 data["model"] = f"offline/{role}"
             if self.api_base and not data.get("api_base"):
                 data["api_base"] = self.api_base
+            if self.local_caps and data["model"].startswith("local/"):
+                data["max_tokens"] = min(data["max_tokens"], LOCAL_ROLE_MAX_TOKENS[role])
             filled[role] = RoleConfig(**data)
         object.__setattr__(self, "roles", filled)
         return self
@@ -219,6 +228,17 @@ class RunConfig(_Strict):
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
     ray: RayConfig = Field(default_factory=RayConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
+
+    @model_validator(mode="after")
+    def _size_for_local_models(self) -> RunConfig:
+        """With a local/ model in any role (and llm.local_caps), cap the episodes and populations."""
+        if self.llm.local_caps and any(r.model.startswith("local/") for r in self.llm.roles.values()):
+            self.episodes.max_turns = min(self.episodes.max_turns, 6)
+            self.fitness.reference_tasks = min(self.fitness.reference_tasks or 4, 4)
+            self.fitness.baseline_personas_per_task = min(self.fitness.baseline_personas_per_task, 2)
+            self.tasks.personas_per_task = min(self.tasks.personas_per_task, 3)
+            self.tasks.batch_size = min(self.tasks.batch_size, 2)
+        return self
 
     def run_dir(self) -> Path:
         return Path(self.runs_dir) / self.name

@@ -20,11 +20,13 @@ from evopersona.store.codehash import code_hash, normalise_code
 
 NEAR_DUPLICATE_RATIO = 0.995
 
+# Markers as models write them: 5 to 9 marker characters, any case, indented or not.
 _BLOCK = re.compile(
-    r"^<{7}[ \t]*SEARCH[ \t]*\n(.*?)^={7}[ \t]*\n(.*?)^>{7}[ \t]*REPLACE[ \t]*$", re.MULTILINE | re.DOTALL
+    r"^[ \t]*<{5,9}[ \t]*SEARCH[ \t]*\n(.*?)^[ \t]*={5,9}[ \t]*\n(.*?)^[ \t]*>{5,9}[ \t]*REPLACE[ \t]*$",
+    re.MULTILINE | re.DOTALL | re.IGNORECASE,
 )
-_SEARCH_MARKER = re.compile(r"^<{7}[ \t]*SEARCH", re.MULTILINE)
-_PYTHON_FENCE = re.compile(r"^```(?:python|py)[ \t]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+_SEARCH_MARKER = re.compile(r"^[ \t]*<{5,9}[ \t]*SEARCH", re.MULTILINE | re.IGNORECASE)
+_PYTHON_FENCE = re.compile(r"^```(?:python3?|py)?[ \t]*\n(.*?)^```", re.MULTILINE | re.DOTALL | re.IGNORECASE)
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 RejectKind = Literal["unparseable", "not_applied", "too_long", "syntax", "contract", "no_change",
@@ -71,7 +73,7 @@ def parse_blocks(text: str) -> list[SearchReplace]:
 
 
 def extract_rewrite(text: str) -> str | None:
-    """The first ```python fenced block that defines `generate`, if any."""
+    """The first fenced block (```python, ```py or untagged) that defines `generate`, if any."""
     for body in _PYTHON_FENCE.findall(text.replace("\r\n", "\n")):
         if re.search(r"^def generate\(", body, re.MULTILINE):
             return body

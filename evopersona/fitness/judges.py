@@ -2,8 +2,11 @@
 discriminators (method.md §3.3): pairwise indistinguishability against a real human dialogue and a
 yes/no rubric, with human-vs-human / proxy-vs-proxy calibration.
 
-Every judge reply ends with a line `VERDICT: <label>`; a reply without a valid verdict is a failed
-judgement (WorkFailed), never silently counted as a tie.
+Every judge is asked to end with a line `VERDICT: <label>`. Real models drift from that, so the
+label is read with fallbacks (`read_verdict`); a reply with no readable label is "unparseable" and
+counted as such, never silently turned into a tie or a pass: the preservation judge then leaves the
+rule verdict alone (`PreservationVerdict.judge_unparseable`), the pairwise and rubric scores leave it
+out and report how many they left out, and a judge with no readable reply at all fails (WorkFailed).
 """
 
 from __future__ import annotations
@@ -31,12 +34,36 @@ class AsyncCompleter(Protocol):
     async def acomplete(self, role: str, messages: list[dict[str, str]], **kwargs: Any) -> Any: ...
 
 
+def _labels_in(line: str, allowed: tuple[str, ...]) -> set[str]:
+    """Allowed labels standing as words in a line (one-letter labels only in capitals, so "a" is no A)."""
+    found = set()
+    for label in allowed:
+        flags = 0 if len(label) == 1 else re.IGNORECASE
+        if re.search(rf"(?<![\w-]){re.escape(label)}(?![\w-])", line, flags):
+            found.add(label)
+    return found
+
+
+def read_verdict(text: str, allowed: tuple[str, ...]) -> str | None:
+    """The verdict of a reply, or None when it has none: the last `VERDICT: X` with X allowed, else
+    the last line that names exactly one allowed label (e.g. "**Answer: PASS**", "B.")."""
+    found = [label.upper() for label in _VERDICT.findall(text) if label.upper() in allowed]
+    if found:
+        return found[-1]
+    for line in reversed(text.strip().splitlines()):
+        labels = _labels_in(line, allowed)
+        if len(labels) == 1:
+            return labels.pop()
+        if labels:
+            return None
+    return None
+
+
 def parse_verdict(text: str, allowed: tuple[str, ...]) -> str:
-    """The last `VERDICT: X` in the reply, upper-cased; X must be one of `allowed`."""
-    found = _VERDICT.findall(text)
-    label = found[-1].upper() if found else ""
-    if label not in allowed:
-        raise WorkFailed(f"judge reply has no VERDICT in {list(allowed)}: {text[-200:]!r}")
+    """`read_verdict`, raising WorkFailed when the reply has no readable verdict."""
+    label = read_verdict(text, allowed)
+    if label is None:
+        raise WorkFailed(f"judge reply has no readable verdict in {list(allowed)}: {text[-200:]!r}")
     return label
 
 
@@ -45,10 +72,19 @@ def render_user_side(turns: list[str]) -> str:
     return "\n".join(f"USER: {t}" for t in shown)
 
 
-async def _ask(gateway: AsyncCompleter, system: str, user: str, allowed: tuple[str, ...], seed: int) -> str:
+async def _ask(gateway: AsyncCompleter, system: str, user: str, allowed: tuple[str, ...], seed: int) -> str | None:
+    """The judge's verdict, or None when its reply is unparseable."""
     messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
     reply = await gateway.acomplete("judge", messages, seed=seed)
-    return parse_verdict(reply.text, allowed)
+    return read_verdict(reply.text, allowed)
+
+
+def _readable(judge: str, scores: list[float | None]) -> list[float]:
+    """The scores of parseable replies; WorkFailed when there is none to average."""
+    readable = [s for s in scores if s is not None]
+    if not readable:
+        raise WorkFailed(f"{judge} judge: none of {len(scores)} replies had a readable verdict")
+    return readable
 
 
 PRESERVATION_SYSTEM = (
@@ -68,6 +104,8 @@ async def judge_policy(gateway: AsyncCompleter, policy: str, task: Task, *, seed
     """The LLM variant of `check_policy_rules`."""
     user = PRESERVATION_ASK.format(scenario=task.scenario_text(), policy=policy)
     label = await _ask(gateway, PRESERVATION_SYSTEM, user, ("PASS", "FAIL"), seed)
+    if label is None:
+        return PreservationVerdict(passed=True, reasons=[], judge_unparseable=True)
     reasons = [] if label == "PASS" else ["llm_judge: the judge found a changed, dropped or withheld fact or goal"]
     return PreservationVerdict(passed=label == "PASS", reasons=reasons)
 
@@ -99,6 +137,7 @@ class PairwiseResult(BaseModel):
     score: MeanCI
     tie_rate: float
     parity_gap: float
+    unparseable: int = 0
 
 
 async def pairwise_indistinguishability(
@@ -112,25 +151,30 @@ async def pairwise_indistinguishability(
     rng = random.Random(seed)
     first = [rng.random() < 0.5 for _ in candidates]
 
-    async def one(i: int) -> float:
+    async def one(i: int) -> float | None:
         cand, human = render_user_side(candidates[i]), render_user_side(humans[i % len(humans)])
         a, b = (cand, human) if first[i] else (human, cand)
         label = await _ask(gateway, PAIRWISE_SYSTEM, PAIRWISE_ASK.format(a=a, b=b), ("A", "B", "TIE"), seed + i)
+        if label is None:
+            return None
         return 0.5 if label == "TIE" else float((label == "A") == first[i])
 
-    scores = await asyncio.gather(*(one(i) for i in range(len(candidates))))
+    judged = await asyncio.gather(*(one(i) for i in range(len(candidates))))
+    scores = _readable("pairwise", judged)
     ci = mean_ci(scores, bounds=UNIT)
-    return PairwiseResult(score=ci, tie_rate=sum(s == 0.5 for s in scores) / len(scores), parity_gap=ci.mean - 0.5)
+    return PairwiseResult(score=ci, tie_rate=sum(s == 0.5 for s in scores) / len(scores), parity_gap=ci.mean - 0.5,
+                          unparseable=len(judged) - len(scores))
 
 
 async def rubric_score(gateway: AsyncCompleter, dialogues: list[list[str]], *, seed: int = 0) -> MeanCI:
     """Share of dialogues the judge calls human (YES 1, NO 0)."""
 
-    async def one(i: int) -> float:
+    async def one(i: int) -> float | None:
         ask = RUBRIC_ASK.format(dialogue=render_user_side(dialogues[i]))
-        return float(await _ask(gateway, RUBRIC_SYSTEM, ask, ("YES", "NO"), seed + i) == "YES")
+        label = await _ask(gateway, RUBRIC_SYSTEM, ask, ("YES", "NO"), seed + i)
+        return None if label is None else float(label == "YES")
 
-    return mean_ci(await asyncio.gather(*(one(i) for i in range(len(dialogues)))), bounds=UNIT)
+    return mean_ci(_readable("rubric", await asyncio.gather(*(one(i) for i in range(len(dialogues))))), bounds=UNIT)
 
 
 class Calibration(BaseModel):

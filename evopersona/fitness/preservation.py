@@ -65,6 +65,7 @@ class PreservationVerdict(BaseModel):
     model_config = ConfigDict(frozen=True)
     passed: bool
     reasons: list[str]
+    judge_unparseable: bool = False  # the LLM judge's reply had no readable verdict (the rules decided)
 
 
 def _negated(sentence: str, start: int) -> bool:

@@ -26,6 +26,7 @@ from evopersona.llm.errors import LLMCallFailed
 from evopersona.llm.fast_openai import FastOpenAITransport, fast_route
 from evopersona.llm.ledger import Ledger, LLMCallRecord, active_ledger
 from evopersona.llm.limiter import LocalRateLimiter, RateLimiter, cost_bound
+from evopersona.llm.local import LocalTransport, is_local
 from evopersona.llm.retry import Backoff, CallError
 from evopersona.llm.transport import Answer, CallSpec, LiteLLMTransport
 
@@ -64,7 +65,8 @@ class Gateway:
 
     `transport`: "auto" sends `openai/<model>` roles that have an api_base (OpenAI-compatible
     servers) through the lean path in fast_openai.py and everything else through litellm;
-    "litellm" sends everything through `litellm.acompletion`.
+    "litellm" sends everything through `litellm.acompletion`. `local/<model>` roles always run
+    in-process (local.py).
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class Gateway:
         self.backoff = backoff if backoff is not None else Backoff()
         self._litellm = LiteLLMTransport()
         self._fast = FastOpenAITransport() if transport == "auto" else None
+        self._local = LocalTransport()
         self._semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]] = (
             weakref.WeakKeyDictionary()
         )
@@ -107,6 +110,8 @@ class Gateway:
         return per_loop[role]
 
     async def _send(self, spec: CallSpec) -> Answer:
+        if is_local(spec.model):
+            return await self._local.send(spec)
         if self._fast is not None and fast_route(spec.model, spec.api_base) is not None:
             return await self._fast.send(spec)
         return await self._litellm.send(spec)
@@ -150,6 +155,7 @@ class Gateway:
         if model is not None and model not in (cfg.model, *cfg.models):
             raise InputError(f"model {model!r} is not configured for the {role} role")
         spec = CallSpec(
+            role=role,
             model=model or cfg.model,
             messages=messages,
             temperature=cfg.temperature if temperature is None else temperature,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from evopersona.llm.redact import redact
 from evopersona.llm.retry import CallError, kind_for_status, parse_retry_after
@@ -21,6 +21,7 @@ class CallSpec(BaseModel):
 
     model: str
     messages: list[dict[str, Any]]
+    role: str = Field(default="", description="the gateway role; the local provider keeps a context per role")
     temperature: float
     max_tokens: int
     seed: int | None

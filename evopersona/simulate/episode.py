@@ -3,6 +3,8 @@
 It mirrors τ²'s protocol (the agent opens with τ²'s greeting; the user model sees agent turns as
 "user" and its own as "assistant"; a stop token anywhere in a user message ends the episode) without
 τ²'s tools or database, so `agent_success` is None here (the τ² adapter fills it in).
+A user reply is cleaned to the user's own words (user_turn.py); a reply with nothing left is asked
+again once with another seed, and a user who has nothing new to say ends the episode as a "loop".
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from evopersona.llm.errors import BudgetExceeded
 from evopersona.simulate.prompts import FIRST_AGENT_MESSAGE, build_agent_system_prompt, build_user_system_prompt
 from evopersona.simulate.transcript import EndedBy, Transcript, Turn, stop_reason
+from evopersona.simulate.user_turn import clean_user_turn, is_loop
 from evopersona.tasks import Task
 
 
@@ -43,6 +46,16 @@ def _view(system: str, turns: list[Turn], own: str) -> list[dict[str, str]]:
     ]
 
 
+async def _user_turn(gateway: CompletionGateway, messages: list[dict[str, str]], last_agent: str, seed: int) -> str:
+    """The cleaned user turn; one more try with another seed when the cleaning leaves nothing."""
+    for attempt in range(2):
+        reply = await gateway.acomplete("user", messages, seed=seed + attempt * 7919)
+        text = clean_user_turn(reply.text, last_agent)
+        if text:
+            return text
+    return ""
+
+
 async def run_episode(task: Task, policy: str | None, gateway: CompletionGateway, *, max_turns: int, seed: int,
                       persona_id: str | None = None) -> Transcript:
     """One conversation of at most `max_turns` user turns; an LLM failure ends it with ended_by="error"."""
@@ -53,9 +66,13 @@ async def run_episode(task: Task, policy: str | None, gateway: CompletionGateway
     error: str | None = None
     try:
         for _ in range(max_turns):
-            user = await gateway.acomplete("user", _view(user_system, turns, "user"), seed=seed)
-            turns.append(Turn(role="user", text=user.text))
-            reason = stop_reason(user.text)
+            text = await _user_turn(gateway, _view(user_system, turns, "user"), turns[-1].text, seed)
+            if not text or is_loop([t.text for t in turns if t.role == "user"], text,
+                                   [t.text for t in turns if t.role == "agent"]):
+                ended_by = "loop"
+                break
+            turns.append(Turn(role="user", text=text))
+            reason = stop_reason(text)
             if reason is not None:
                 ended_by = reason
                 break

@@ -7,7 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 STOP_TOKENS: dict[str, str] = {"###STOP###": "stop", "###TRANSFER###": "transfer", "###OUT-OF-SCOPE###": "out_of_scope"}
-EndedBy = Literal["stop", "transfer", "out_of_scope", "max_turns", "error"]
+# "loop": the user model repeated itself or had nothing left to say (evopersona/simulate/user_turn.py).
+EndedBy = Literal["stop", "transfer", "out_of_scope", "max_turns", "error", "loop"]
 
 
 def strip_stop_tokens(text: str) -> str:

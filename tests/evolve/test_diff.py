@@ -148,3 +148,18 @@ def test_near_duplicate_of_a_long_program_is_rejected_but_real_changes_pass() ->
 def test_blocks_with_windows_line_endings_parse() -> None:
     answer = "<<<<<<< SEARCH\r\nAXES = [\r\n=======\r\nAXES = [  # more\r\n>>>>>>> REPLACE\r\n"
     assert parse_blocks(answer) == [SearchReplace("AXES = [", "AXES = [  # more")]
+
+
+def test_markers_as_small_models_write_them_still_parse() -> None:
+    answer = ("```\n  <<<<<< search\n" + '"policy": "be yourself"' + "\n  ========\n"
+              + '"policy": "type in lowercase"' + "\n  >>>>>>>> Replace\n```\n")
+    result = apply_mutation(PARENT, answer, CHECKS)
+    assert result.blocks_applied == 1 and '"policy": "type in lowercase"' in result.code
+
+
+def test_untagged_fence_rewrite_and_prose_only_reply() -> None:
+    rewrite = PARENT.replace("be yourself", "be brief")
+    assert apply_mutation(PARENT, f"Here is the new program:\n```\n{rewrite}```\n", CHECKS).kind == "rewrite"
+    with pytest.raises(MutationRejected) as rejected:
+        apply_mutation(PARENT, "To improve the personas, make them more human and varied.", CHECKS)
+    assert rejected.value.kind == "unparseable" and "no SEARCH/REPLACE block" in rejected.value.reason

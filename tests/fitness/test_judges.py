@@ -11,6 +11,7 @@ from evopersona.fitness.judges import (
     pairwise_calibration,
     pairwise_indistinguishability,
     parse_verdict,
+    read_verdict,
     rubric_calibration,
     rubric_score,
 )
@@ -58,7 +59,16 @@ def test_parse_verdict():
     assert parse_verdict("blah\nVERDICT: a", ("A", "B", "TIE")) == "A"
     assert parse_verdict("VERDICT: A ... final VERDICT: **TIE**", ("A", "B", "TIE")) == "TIE"
     with pytest.raises(WorkFailed):
-        parse_verdict("I think A", ("A", "B", "TIE"))
+        parse_verdict("I think it is a close call", ("A", "B", "TIE"))
+
+
+def test_read_verdict_fallbacks_and_unparseable():
+    assert read_verdict("Reasoning...\n**Answer: pass**", ("PASS", "FAIL")) == "PASS"
+    assert read_verdict("The policy is fine.\nFAIL.", ("PASS", "FAIL")) == "FAIL"
+    assert read_verdict("Conversation B reads human.\nB", ("A", "B", "TIE")) == "B"
+    assert read_verdict("VERDICT: <PASS|FAIL>", ("PASS", "FAIL")) is None  # the template echoed back
+    assert read_verdict("a real person wrote this", ("A", "B", "TIE")) is None  # lower-case "a" is a word
+    assert read_verdict("", ("YES", "NO")) is None
 
 
 def test_pairwise_scores_and_seeded_order():
@@ -127,3 +137,24 @@ def test_with_the_real_offline_gateway():
     pi, rubric, good, bad, text = asyncio.run(run())
     assert pi.score.mean < 0.5 and 0.0 <= rubric.mean <= 1.0
     assert good.passed and not bad.passed and text
+
+
+class MumblingJudge:
+    """Answers every other request without any verdict, the way a small model does."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def acomplete(self, role, messages, **kw):
+        self.calls += 1
+        return Reply("VERDICT: A" if self.calls % 2 else "Both users seem like people who need help.")
+
+
+def test_unparseable_replies_are_counted_not_scored():
+    result = asyncio.run(pairwise_indistinguishability(MumblingJudge(), PROXIES, HUMANS, seed=0))
+    assert result.unparseable == 2
+    assert result.score.n == 2
+    judge = MumblingJudge()
+    judge.calls = 1
+    abstained = asyncio.run(judge_policy(judge, "Be terse.", TASK))
+    assert abstained.judge_unparseable and abstained.passed and abstained.reasons == []

@@ -1,0 +1,54 @@
+"""Cleaning a user model's reply into one user turn, and telling when a conversation is stuck.
+
+Real (small) models do not always answer as the user alone: they prefix "User:", continue the
+dialogue with an "Agent:" line, or parrot the agent's last message. The turn keeps only what the
+user says. A conversation is stuck when the user keeps saying the same thing (a loop).
+"""
+
+from __future__ import annotations
+
+import re
+
+_USER_LABEL = r"(?:user|customer|client|me|human|you)"
+_AGENT_LABEL = r"(?:agent|assistant|support|representative|rep|customer service|customer support|ai|bot|system)"
+_LABEL_DECOR = r"[\s>*_#\[\]()\"']*"
+_LEADING_USER = re.compile(rf"^{_LABEL_DECOR}{_USER_LABEL}{_LABEL_DECOR}:{_LABEL_DECOR}", re.IGNORECASE)
+_AGENT_LINE = re.compile(rf"^{_LABEL_DECOR}{_AGENT_LABEL}{_LABEL_DECOR}:", re.IGNORECASE | re.MULTILINE)
+_USER_LINE = re.compile(rf"^{_LABEL_DECOR}{_USER_LABEL}{_LABEL_DECOR}:", re.IGNORECASE | re.MULTILINE)
+_WORDS = re.compile(r"[a-z0-9#@.\-]+")
+# A user saying the same thing this many times (counting the new turn) is a loop.
+LOOP_REPEATS = 3
+
+
+def normalise(text: str) -> str:
+    """Lower-case words only: two turns that differ in spacing or punctuation are the same turn."""
+    return " ".join(_WORDS.findall(text.lower())).strip(" .")
+
+
+def clean_user_turn(text: str, last_agent: str) -> str:
+    """The user's own words: role labels, a continued dialogue and a parroted agent message removed."""
+    turn = text.replace("\r\n", "\n").strip()
+    turn = _LEADING_USER.sub("", turn, count=1)
+    agent_line = _AGENT_LINE.search(turn)
+    if agent_line is not None:
+        turn = turn[:agent_line.start()]
+    second_user = _USER_LINE.search(turn)
+    if second_user is not None and second_user.start() > 0:
+        turn = turn[:second_user.start()]
+    echo = last_agent.strip()
+    if echo and turn.startswith(echo):
+        turn = turn[len(echo):]
+    if echo and normalise(turn) == normalise(echo):
+        return ""
+    return turn.strip().strip('"').strip()
+
+
+def is_loop(previous_user_turns: list[str], turn: str, previous_agent_turns: list[str]) -> bool:
+    """The new turn makes the conversation a loop: said for the LOOP_REPEATS-th time, or both sides
+    repeat their last exchange word for word."""
+    said = normalise(turn)
+    earlier = [normalise(t) for t in previous_user_turns]
+    if earlier.count(said) + 1 >= LOOP_REPEATS:
+        return True
+    agents = [normalise(t) for t in previous_agent_turns]
+    return bool(earlier) and earlier[-1] == said and len(agents) >= 2 and agents[-1] == agents[-2]
