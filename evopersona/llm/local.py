@@ -15,6 +15,7 @@ oversubscribing them.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.util
 import os
 import threading
@@ -96,6 +97,13 @@ class LocalModel:
                                                    n_threads=threads(), n_batch=512, verbose=False)
         return self._contexts[role]
 
+    def close(self) -> None:
+        """Free the contexts while the interpreter is whole (llama.cpp's own finalisers fail at shutdown)."""
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        for llama in self._contexts.values():
+            llama.close()
+        self._contexts.clear()
+
     def generate(self, role: str, spec: CallSpec) -> Answer:
         """One chat completion, streamed so that it stops at the role's timeout (from the call's start)."""
         llama = self.context(role)
@@ -119,6 +127,14 @@ class LocalModel:
 
 _MODELS: dict[Path, LocalModel] = {}
 _MODELS_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_models() -> None:
+    with _MODELS_LOCK:
+        for model in _MODELS.values():
+            model.close()
+        _MODELS.clear()
 
 
 def local_model(model: str) -> LocalModel:

@@ -67,12 +67,12 @@ async def run_episode(task: Task, policy: str | None, gateway: CompletionGateway
     try:
         for _ in range(max_turns):
             text = await _user_turn(gateway, _view(user_system, turns, "user"), turns[-1].text, seed)
-            if not text or is_loop([t.text for t in turns if t.role == "user"], text,
-                                   [t.text for t in turns if t.role == "agent"]):
+            reason = stop_reason(text) if text else None
+            if reason is None and (not text or is_loop([t.text for t in turns if t.role == "user"], text,
+                                                       [t.text for t in turns if t.role == "agent"])):
                 ended_by = "loop"
                 break
             turns.append(Turn(role="user", text=text))
-            reason = stop_reason(text)
             if reason is not None:
                 ended_by = reason
                 break

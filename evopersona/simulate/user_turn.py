@@ -16,8 +16,10 @@ _LEADING_USER = re.compile(rf"^{_LABEL_DECOR}{_USER_LABEL}{_LABEL_DECOR}:{_LABEL
 _AGENT_LINE = re.compile(rf"^{_LABEL_DECOR}{_AGENT_LABEL}{_LABEL_DECOR}:", re.IGNORECASE | re.MULTILINE)
 _USER_LINE = re.compile(rf"^{_LABEL_DECOR}{_USER_LABEL}{_LABEL_DECOR}:", re.IGNORECASE | re.MULTILINE)
 _WORDS = re.compile(r"[a-z0-9#@.\-]+")
-# A user saying the same thing this many times (counting the new turn) is a loop.
+# A user saying the same thing this many times (counting the new turn) is a loop; turns shorter than
+# LOOP_MIN_WORDS ("yes", "ok", "thanks") are what people repeat all the time, so they never count.
 LOOP_REPEATS = 3
+LOOP_MIN_WORDS = 4
 
 
 def normalise(text: str) -> str:
@@ -48,7 +50,7 @@ def is_loop(previous_user_turns: list[str], turn: str, previous_agent_turns: lis
     repeat their last exchange word for word."""
     said = normalise(turn)
     earlier = [normalise(t) for t in previous_user_turns]
-    if earlier.count(said) + 1 >= LOOP_REPEATS:
+    if len(said.split()) >= LOOP_MIN_WORDS and earlier.count(said) + 1 >= LOOP_REPEATS:
         return True
     agents = [normalise(t) for t in previous_agent_turns]
     return bool(earlier) and earlier[-1] == said and len(agents) >= 2 and agents[-1] == agents[-2]
