@@ -1,9 +1,11 @@
 """`evopersona score`: fitness figures for a generator program or for a file of dialogues.
 
 `--program P [--compare Q ...]` runs the evaluation cascade (personas in the sandbox, one episode per
-persona, objectives) for each program on the same tasks and seeds, side by side. `--dialogues
-FILE.jsonl` scores a file in the human-corpus schema: P(human) from each discriminator, coverage of
-the human train cloud, Dice D1–D4 and lexical z-scores, each mean with a 95% CI.
+persona, objectives) for each program on the same tasks and seeds, side by side. `--dialogues FILE`
+scores the user side of a transcript file (JSONL or JSON; the human-corpus schema, chat `messages`,
+τ-bench / τ²-bench results, lists of turns: `fitness/transcripts.py`): P(human) from each
+discriminator, coverage of the human train cloud, Dice D1–D4 and lexical z-scores, each mean with a
+95% CI, against a run's reference (`--reference`) or the default offline run's, fitted on first use.
 """
 
 from __future__ import annotations
@@ -93,7 +95,8 @@ def score(
     overrides: list[str] = typer.Option([], "--set", help="config override section.key=value (repeatable)"),
     work_dir: Path = typer.Option(Path(".evopersona-score"), "--work-dir", help="where the fitness reference is kept"),
     dialogues: Annotated[
-        Path | None, typer.Option("--dialogues", help="JSONL file of dialogues in the human-corpus schema")
+        Path | None,
+        typer.Option("--dialogues", help="transcripts (JSONL or JSON: human-corpus turns, chat messages, τ/τ² results)")
     ] = None,
     population: int = typer.Option(10, "--population", min=1, help="dialogues per population for coverage"),
     reference: Annotated[
@@ -103,8 +106,6 @@ def score(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Score dialogues against the human reference corpora."""
-    from evopersona.humans import load_dialogues_file
-
     if program is not None and dialogues is not None:
         raise InputError("give either --program or --dialogues, not both")
     if program is not None:
@@ -114,14 +115,17 @@ def score(
         raise InputError("--compare needs --program")
     if dialogues is None:
         raise InputError("nothing to score: give --program FILE.py or --dialogues FILE.jsonl")
-    user_sides = [d.user_turns() for d in load_dialogues_file(dialogues)]
+    from evopersona.evaluation.reference import default_reference
+    from evopersona.fitness.dialogues_score import score_dialogues
+    from evopersona.fitness.transcripts import load_user_sides
 
-    from evopersona.config import FitnessConfig
-    from evopersona.fitness.dialogues_score import default_reference, score_dialogues
-
-    err_console.print("fitting the fitness reference..." if reference is None or not (reference / "reference.json").is_file()
-                      else f"loading the fitness reference from {reference}")
-    ref = default_reference(FitnessConfig(), reference)
+    user_sides = load_user_sides(dialogues)
+    if reference is None or not (reference / "reference.json").is_file():
+        err_console.print("fitting the default fitness reference (the default offline run's baseline episodes, "
+                          "then three discriminators; about a minute)...")
+    else:
+        err_console.print(f"loading the fitness reference from {reference}")
+    ref = default_reference(reference)
     scores = score_dialogues(user_sides, ref, population)
     if as_json:
         emit_json(scores)
