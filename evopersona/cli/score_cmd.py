@@ -27,6 +27,7 @@ from evopersona.errors import InputError
 
 if TYPE_CHECKING:
     from evopersona.fitness.dialogues_score import DialogueScores
+    from evopersona.fitness.negatives import NegativeKind
 
 
 def _table(scores: DialogueScores) -> Table:
@@ -131,7 +132,11 @@ def score(
         emit_json(scores)
         return
     out_console.print(_table(scores))
-    for negative in scores.negatives:
+    _print_negatives(scores.negatives)
+
+
+def _print_negatives(negatives: list[NegativeKind]) -> None:
+    for negative in negatives:
         err_console.print(f"negatives: {negative.kind} {negative.n} dialogues (weight {negative.weight_share:.0%}): "
                           f"{negative.source}", highlight=False)
 
@@ -139,14 +144,18 @@ def score(
 def _score_programs(programs: list[Path], domain: str, split: str, n: int, max_tasks: int | None, seed: int,
                     model: str | None, overrides: list[str], work_dir: Path, as_json: bool) -> None:
     from evopersona.evaluation.score_programs import score_config, score_programs
+    from evopersona.fitness.reference import ReferenceMeta
 
     flags = [*overrides, *([f"llm.model={model}"] if model else [])]
     config = score_config(domain, split, n, max_tasks, seed, flags, work_dir)
     document = score_programs([str(p) for p in programs], config, err_console)
+    meta = ReferenceMeta.model_validate_json((Path(document["reference"]) / "reference.json").read_text(encoding="utf-8"))
+    document["negatives"] = [n.model_dump() for n in meta.negatives]
     if as_json:
         emit_json(document)
         return
     out_console.print(_programs_table(document))
+    _print_negatives(meta.negatives)
 
 
 def register(app: typer.Typer) -> None:

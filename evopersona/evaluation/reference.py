@@ -135,5 +135,12 @@ def default_reference(folder: Path | None = None, console: Console | None = None
             gateway.close()
 
 
+def baseline_user_sides(folder: Path) -> list[list[str]]:
+    """The user sides of the baseline episodes saved with a reference (its `baseline` negatives)."""
+    lines = (folder / BASELINE_FILE).read_text(encoding="utf-8").splitlines()
+    sides = [Transcript.model_validate_json(line).user_turns() for line in lines if line.strip()]
+    return [s for s in sides if s]
+
+
 def load_reference(folder: Path) -> FitnessReference:
     return FitnessReference.load(folder)

@@ -1,7 +1,7 @@
 """Reading the user side of dialogues from the transcript files people actually have.
 
 Why: `score --dialogues` is pointed at the output of someone else's simulator, not only at files in
-the human-corpus schema. Accepted, as JSONL (one dialogue a line) or one JSON document:
+the human-corpus schema. Accepted, as JSONL (one dialogue a line; always for `.jsonl`) or one JSON document:
 
 - the human-corpus schema: `{"turns": [{"role", "text"}]}`;
 - chat messages: `{"messages": [{"role", "content"}]}` (τ²-bench simulations, OpenAI-style logs),
@@ -83,12 +83,7 @@ def _dialogues_of_document(document: Any) -> list[Any]:
     return document if isinstance(document, list) else [document]
 
 
-def _parse(path: Path, text: str) -> list[tuple[str, Any]]:
-    """(where, dialogue) pairs: one JSON document, else JSONL (one dialogue a line)."""
-    try:
-        return [(f"{path}: dialogue {i + 1}", d) for i, d in enumerate(_dialogues_of_document(json.loads(text)))]
-    except json.JSONDecodeError:
-        pass
+def _jsonl(path: Path, text: str) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -98,6 +93,18 @@ def _parse(path: Path, text: str) -> list[tuple[str, Any]]:
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}: line {lineno}: not JSON ({exc.msg})") from None
     return out
+
+
+def _parse(path: Path, text: str) -> list[tuple[str, Any]]:
+    """(where, dialogue) pairs: a `.jsonl` file is one dialogue a line; anything else is read as one
+    JSON document, or as JSONL when it is not one."""
+    if path.suffix.lower() == ".jsonl":
+        return _jsonl(path, text)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        return _jsonl(path, text)
+    return [(f"{path}: dialogue {i + 1}", d) for i, d in enumerate(_dialogues_of_document(document))]
 
 
 def load_user_sides(path: Path) -> list[list[str]]:
