@@ -29,8 +29,8 @@ Ends with `RESULT fingerprint_speedup_vs_ppol <x>` (or `RESULT fingerprint_10k_s
 from __future__ import annotations
 
 import argparse
-import tempfile
 import importlib.util
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path

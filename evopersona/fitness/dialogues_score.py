@@ -19,7 +19,7 @@ from evopersona.fitness.dice import aggregate_dice
 from evopersona.fitness.fingerprint import fingerprint_many
 from evopersona.fitness.negatives import NegativeKind
 from evopersona.fitness.reference import FitnessReference
-from evopersona.fitness.stats import MeanCI, UNIT, mean_ci
+from evopersona.fitness.stats import UNIT, MeanCI, mean_ci
 
 
 class DialogueScores(BaseModel):

@@ -6,8 +6,17 @@ import numpy as np
 
 from evopersona.config import FitnessConfig, RunConfig
 from evopersona.evaluation.reference import BASELINE_FILE
-from evopersona.fitness.calibration import PlattCalibration, cross_fitted, expected_calibration_error
-from evopersona.fitness.negatives import balanced_weights, llm_sim_corpus, three_kinds, user_model
+from evopersona.fitness.calibration import (
+    PlattCalibration,
+    cross_fitted,
+    expected_calibration_error,
+)
+from evopersona.fitness.negatives import (
+    balanced_weights,
+    llm_sim_corpus,
+    three_kinds,
+    user_model,
+)
 from evopersona.fitness.reference import FitnessReference, build_reference
 from evopersona.tasks import load_tasks
 
