@@ -22,13 +22,21 @@ human corpus (star, multiwoz21, sgd_services), a reference is fitted without it 
 dialogues (mean P(human); ROC-AUC against an unseen cooperative sample, seed 1, since no simulator
 dialogue is left out in those folds).
 
+The offline stand-in (`--offline-standin`, instead of the rest): persona'd users of the offline
+provider (`programs/axes_seed.py`, 20 retail train tasks x 5 personas, seed 7, in the sandbox) scored
+by the default reference, and the CV ROC-AUC of discriminators fitted on human train vs those users,
+with the mean giveaway features of humans, those users and the real LLM simulators side by side: does
+the reference call them human because they are, or because it never saw anything like them?
+
     python bench/fitness.py            # several minutes on 2 loaded cores (8 reference fits)
+    python bench/fitness.py --offline-standin
 Ends with `RESULT fingerprint_speedup_vs_ppol <x>` (or `RESULT fingerprint_10k_seconds <s>`).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib.util
 import tempfile
 import time
@@ -38,14 +46,22 @@ from typing import Any
 
 import numpy as np
 
-from evopersona.config import FitnessConfig
-from evopersona.evaluation.reference import baseline_user_sides, default_reference
+from evopersona.config import FitnessConfig, RunConfig
+from evopersona.evaluation.reference import (
+    baseline_transcripts,
+    baseline_user_sides,
+    default_reference,
+)
 from evopersona.fitness.cooperative import cooperative_dialogues
 from evopersona.fitness.coverage import HumanCloud
+from evopersona.fitness.discriminator import DISCRIMINATORS
 from evopersona.fitness.fingerprint import FEATURE_NAMES, fingerprint_many
+from evopersona.fitness.giveaways import GIVEAWAY_NAMES, giveaways_many
 from evopersona.fitness.negatives import llm_sim_corpus, three_kinds, user_model
-from evopersona.fitness.reference import build_reference
+from evopersona.fitness.reference import FitnessReference, build_reference
 from evopersona.humans import HumanDialogue, load_human_corpus, split_humans
+from evopersona.llm.factory import make_gateway
+from evopersona.tasks import load_tasks
 
 SIZES = (1_000, 10_000)
 
@@ -126,11 +142,58 @@ def generalisation(train: list[HumanDialogue], test: list[HumanDialogue], baseli
     return worst
 
 
+STANDIN_PROGRAM = "axes_seed.py"
+STANDIN_TASKS = 20
+STANDIN_PERSONAS = 5
+# Tasks per batch of sandbox runs: with more generator runs in flight than the default thread pool
+# has threads, a generator's LLM call through the sandbox bridge waited for a thread forever.
+STANDIN_BATCH = 2
+
+
+def offline_standin_users(folder: Path) -> list[list[str]]:
+    """User sides of persona'd offline episodes, made the way a run's baseline episodes are."""
+    config = RunConfig(name="bench-offline-standin", seed=7, runs_dir=str(folder), ray={"executor": "inline"},
+                       episodes={"max_turns": 14},
+                       fitness={"baseline_program": STANDIN_PROGRAM, "baseline_personas_per_task": STANDIN_PERSONAS})
+    tasks = load_tasks(config.tasks.source, "train")[:STANDIN_TASKS]
+    gateway = make_gateway(config)
+    try:
+        transcripts = [t for i in range(0, len(tasks), STANDIN_BATCH)
+                       for t in asyncio.run(baseline_transcripts(config, gateway, tasks[i : i + STANDIN_BATCH]))]
+    finally:
+        gateway.close()
+    return [t.user_turns() for t in transcripts if t.user_turns()]
+
+
+def offline_standin(reference: FitnessReference, train: list[HumanDialogue], test: list[HumanDialogue], folder: Path) -> None:
+    users = offline_standin_users(folder)
+    humans_test = [d.user_turns() for d in test]
+    print(f"offline stand-in: {len(users)} persona'd users ({STANDIN_PROGRAM}, {STANDIN_TASKS} retail train tasks x "
+          f"{STANDIN_PERSONAS}, seed 7), e.g. {users[0]}")
+    for kind, disc in reference.discriminators.items():
+        p_h, p_u = disc.p_human(humans_test), disc.p_human(users)
+        seen = DISCRIMINATORS[kind]().fit([d.user_turns() for d in train], users)
+        print(f"{kind:<8} default reference: P(human) {p_u.mean():.3f} (held-out humans {p_h.mean():.3f}, ROC-AUC humans vs "
+              f"them {_auc(p_h, p_u):.3f}); fitted on humans vs them: CV ROC-AUC {seen.cv_roc_auc:.3f}")
+    means = [giveaways_many(x).mean(axis=0) for x in (humans_test, users, [d.user_turns() for d in llm_sim_corpus()])]
+    print("| giveaway | held-out humans | offline persona'd | real LLM simulators |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, *values in zip(GIVEAWAY_NAMES, *means, strict=True):
+        print(f"| {name} | " + " | ".join(f"{v:.3f}" for v in values) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-generalisation", action="store_true", help="skip the 8 leave-one-out reference fits")
+    parser.add_argument("--offline-standin", action="store_true", help="only the offline stand-in's persona'd users")
     args = parser.parse_args()
     train, test = split_humans(load_human_corpus(), 0.2, seed=0)
+    if args.offline_standin:
+        with tempfile.TemporaryDirectory(prefix="bench-fitness-") as scratch:
+            start = time.perf_counter()
+            offline_standin(default_reference(Path(scratch) / "reference"), train, test, Path(scratch))
+            print(f"RESULT offline_standin_seconds {time.perf_counter() - start:.1f}")
+        return
     humans = [d.user_turns() for d in train]
     data = {n: dialogues_of_size(humans, n) for n in SIZES}
     turns = {n: sum(len(d) for d in data[n]) for n in SIZES}
