@@ -123,7 +123,7 @@ def score(
     user_sides = load_user_sides(dialogues)
     if reference is None or not (reference / "reference.json").is_file():
         err_console.print("fitting the default fitness reference (the default offline run's baseline episodes, "
-                          "then three discriminators; about a minute)...")
+                          "then three discriminators; one to two minutes)...")
     else:
         err_console.print(f"loading the fitness reference from {reference}")
     ref = default_reference(reference)
