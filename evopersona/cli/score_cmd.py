@@ -1,9 +1,11 @@
 """`evopersona score`: fitness figures for a generator program or for a file of dialogues.
 
 `--program P [--compare Q ...]` runs the evaluation cascade (personas in the sandbox, one episode per
-persona, objectives) for each program on the same tasks and seeds, side by side. `--dialogues
-FILE.jsonl` scores a file in the human-corpus schema: P(human) from each discriminator, coverage of
-the human train cloud, Dice D1–D4 and lexical z-scores, each mean with a 95% CI.
+persona, objectives) for each program on the same tasks and seeds, side by side. `--dialogues FILE`
+scores the user side of a transcript file (JSONL or JSON; the human-corpus schema, chat `messages`,
+τ-bench / τ²-bench results, lists of turns: `fitness/transcripts.py`): P(human) from each
+discriminator, coverage of the human train cloud, Dice D1–D4 and lexical z-scores, each mean with a
+95% CI, against a run's reference (`--reference`) or the default offline run's, fitted on first use.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from evopersona.errors import InputError
 
 if TYPE_CHECKING:
     from evopersona.fitness.dialogues_score import DialogueScores
+    from evopersona.fitness.negatives import NegativeKind
 
 
 def _table(scores: DialogueScores) -> Table:
@@ -93,7 +96,8 @@ def score(
     overrides: list[str] = typer.Option([], "--set", help="config override section.key=value (repeatable)"),
     work_dir: Path = typer.Option(Path(".evopersona-score"), "--work-dir", help="where the fitness reference is kept"),
     dialogues: Annotated[
-        Path | None, typer.Option("--dialogues", help="JSONL file of dialogues in the human-corpus schema")
+        Path | None,
+        typer.Option("--dialogues", help="transcripts (JSONL or JSON: human-corpus turns, chat messages, τ/τ² results)")
     ] = None,
     population: int = typer.Option(10, "--population", min=1, help="dialogues per population for coverage"),
     reference: Annotated[
@@ -103,8 +107,6 @@ def score(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Score dialogues against the human reference corpora."""
-    from evopersona.humans import load_dialogues_file
-
     if program is not None and dialogues is not None:
         raise InputError("give either --program or --dialogues, not both")
     if program is not None:
@@ -114,20 +116,27 @@ def score(
         raise InputError("--compare needs --program")
     if dialogues is None:
         raise InputError("nothing to score: give --program FILE.py or --dialogues FILE.jsonl")
-    user_sides = [d.user_turns() for d in load_dialogues_file(dialogues)]
+    from evopersona.evaluation.reference import default_reference
+    from evopersona.fitness.dialogues_score import score_dialogues
+    from evopersona.fitness.transcripts import load_user_sides
 
-    from evopersona.config import FitnessConfig
-    from evopersona.fitness.dialogues_score import default_reference, score_dialogues
-
-    err_console.print("fitting the fitness reference..." if reference is None or not (reference / "reference.json").is_file()
-                      else f"loading the fitness reference from {reference}")
-    ref = default_reference(FitnessConfig(), reference)
+    user_sides = load_user_sides(dialogues)
+    if reference is None or not (reference / "reference.json").is_file():
+        err_console.print("fitting the default fitness reference (the default offline run's baseline episodes, "
+                          "then three discriminators; one to two minutes)...")
+    else:
+        err_console.print(f"loading the fitness reference from {reference}")
+    ref = default_reference(reference)
     scores = score_dialogues(user_sides, ref, population)
     if as_json:
         emit_json(scores)
         return
     out_console.print(_table(scores))
-    for negative in scores.negatives:
+    _print_negatives(scores.negatives)
+
+
+def _print_negatives(negatives: list[NegativeKind]) -> None:
+    for negative in negatives:
         err_console.print(f"negatives: {negative.kind} {negative.n} dialogues (weight {negative.weight_share:.0%}): "
                           f"{negative.source}", highlight=False)
 
@@ -135,14 +144,18 @@ def score(
 def _score_programs(programs: list[Path], domain: str, split: str, n: int, max_tasks: int | None, seed: int,
                     model: str | None, overrides: list[str], work_dir: Path, as_json: bool) -> None:
     from evopersona.evaluation.score_programs import score_config, score_programs
+    from evopersona.fitness.reference import ReferenceMeta
 
     flags = [*overrides, *([f"llm.model={model}"] if model else [])]
     config = score_config(domain, split, n, max_tasks, seed, flags, work_dir)
     document = score_programs([str(p) for p in programs], config, err_console)
+    meta = ReferenceMeta.model_validate_json((Path(document["reference"]) / "reference.json").read_text(encoding="utf-8"))
+    document["negatives"] = [n.model_dump() for n in meta.negatives]
     if as_json:
         emit_json(document)
         return
     out_console.print(_programs_table(document))
+    _print_negatives(meta.negatives)
 
 
 def register(app: typer.Typer) -> None:

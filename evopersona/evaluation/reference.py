@@ -4,12 +4,17 @@ Humans: the train split of the human corpora (the test split is never used for f
 Negatives (`fitness/negatives.py`): episodes of the no-persona baseline program on the run's
 train-split tasks, the bundled real LLM-simulator dialogues and the cooperative stand-in, each kind
 an equal share of the negative weight. The human cloud for coverage comes from the humans alone.
+
+`default_reference` is the reference of the default offline run (`RunConfig()`: seed 0, offline
+provider, retail train tasks, `programs/baseline.py` in the sandbox), for scoring a dialogue file
+without a run: the same code path, so it has the same three kinds of negatives as every run's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +28,7 @@ from evopersona.evolve.seeds import load_seed_code
 from evopersona.fitness.negatives import three_kinds
 from evopersona.fitness.reference import FitnessReference, build_reference
 from evopersona.humans import HumanDialogue, load_human_corpus, split_humans
+from evopersona.llm.factory import make_gateway
 from evopersona.sandbox.bridge import gateway_handler
 from evopersona.sandbox.pool import SandboxPool
 from evopersona.simulate.episode import EpisodeRequest, run_episode
@@ -81,8 +87,20 @@ async def baseline_transcripts(config: RunConfig, gateway: Any, tasks: list[Task
 def ensure_reference(config: RunConfig, gateway: Any, console: Console | None = None) -> Path:
     """The run's reference folder, built on first use (baseline episodes + fitted discriminators)."""
     folder = config.run_dir() / REFERENCE_DIR
-    if (folder / "reference.json").is_file():
-        return folder
+    if not (folder / "reference.json").is_file():
+        fit_reference(config, gateway, folder, console)
+    return folder
+
+
+def baseline_source(config: RunConfig, n_tasks: int) -> str:
+    """How the baseline negatives were made, as recorded in `reference.json` and printed by score/compare."""
+    return (f"no-persona baseline episodes ({config.fitness.baseline_program}, user model "
+            f"{config.llm.role('user').model}, {n_tasks} {config.tasks.source} train tasks x "
+            f"{config.fitness.baseline_personas_per_task}, seed {config.seed})")
+
+
+def fit_reference(config: RunConfig, gateway: Any, folder: Path, console: Console | None = None) -> FitnessReference:
+    """Run the baseline episodes, fit the discriminators against the three kinds of negatives, save to `folder`."""
     train, test = human_split(config)
     tasks = reference_tasks(config)
     if console is not None:
@@ -90,7 +108,8 @@ def ensure_reference(config: RunConfig, gateway: Any, console: Console | None = 
     transcripts = asyncio.run(baseline_transcripts(config, gateway, tasks, console))
     simulated = [t.user_turns() for t in transcripts if t.user_turns()]
     human_sides = [h.user_turns() for h in train]
-    reference = build_reference(human_sides, three_kinds(simulated), config.fitness)
+    negatives = three_kinds(simulated, baseline_source=baseline_source(config, len(tasks)))
+    reference = build_reference(human_sides, negatives, config.fitness)
     folder.mkdir(parents=True, exist_ok=True)
     if config.fitness.realism_judges:
         asyncio.run(build_anchors(gateway, human_sides, simulated, config.seed)).save(folder)
@@ -98,7 +117,29 @@ def ensure_reference(config: RunConfig, gateway: Any, console: Console | None = 
     splits = {"human_train": [h.id for h in train], "human_test": [h.id for h in test], "baseline_tasks": [t.id for t in tasks]}
     (folder / SPLIT_FILE).write_text(json.dumps(splits, indent=1), encoding="utf-8")
     (folder / BASELINE_FILE).write_text("".join(t.model_dump_json() + "\n" for t in transcripts), encoding="utf-8")
-    return folder
+    return reference
+
+
+def default_reference(folder: Path | None = None, console: Console | None = None) -> FitnessReference:
+    """The default offline run's reference: loaded from `folder` if saved there, else fitted (and saved
+    there when given). Its baseline episodes are generated, deterministically, with the offline
+    provider; nothing of it is written outside `folder` (the LLM cache lives in a temporary folder)."""
+    if folder is not None and (folder / "reference.json").is_file():
+        return FitnessReference.load(folder)
+    with tempfile.TemporaryDirectory(prefix="evopersona-default-reference-") as scratch:
+        config = RunConfig(name="default-reference", runs_dir=scratch, ray={"executor": "inline"})
+        gateway = make_gateway(config)
+        try:
+            return fit_reference(config, gateway, folder or Path(scratch) / REFERENCE_DIR, console)
+        finally:
+            gateway.close()
+
+
+def baseline_user_sides(folder: Path) -> list[list[str]]:
+    """The user sides of the baseline episodes saved with a reference (its `baseline` negatives)."""
+    lines = (folder / BASELINE_FILE).read_text(encoding="utf-8").splitlines()
+    sides = [Transcript.model_validate_json(line).user_turns() for line in lines if line.strip()]
+    return [s for s in sides if s]
 
 
 def load_reference(folder: Path) -> FitnessReference:

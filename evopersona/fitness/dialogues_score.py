@@ -1,28 +1,25 @@
 """Scoring a file of dialogues on its own (`evopersona score --dialogues`).
 
-The discriminators need negatives. Without a run (`--reference runs/<name>/reference` brings the
-run's baseline episodes), the default reference is fitted on the human train split (bundled corpora,
-`split_humans` with the configured test fraction, seed 0) against two of the three kinds of
-negatives (`negatives.py`): the bundled real LLM-simulator dialogues and the cooperative stand-in. Coverage is measured on
-populations of `population_size` consecutive dialogues (the per-task N of an evaluation), so the
-figure is comparable with an evaluation's coverage.
+The discriminators need negatives. `--reference runs/<name>/reference` scores against a run's
+reference; without it, against the default offline run's (`evaluation/reference.py`
+`default_reference`). Either has three kinds of negatives (`negatives.py`: no-persona baseline
+episodes, the bundled real LLM-simulator dialogues, the cooperative stand-in), recorded with it and
+returned with the scores. Coverage is measured on populations of `population_size` consecutive
+dialogues (the per-task N of an evaluation), so the figure is comparable with an evaluation's coverage.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
-from evopersona.config import FitnessConfig
 from evopersona.errors import InputError
 from evopersona.fitness.dice import aggregate_dice
 from evopersona.fitness.fingerprint import fingerprint_many
-from evopersona.fitness.negatives import NegativeKind, three_kinds
-from evopersona.fitness.reference import FitnessReference, build_reference
-from evopersona.fitness.stats import MeanCI, UNIT, mean_ci
-from evopersona.humans import load_human_corpus, split_humans
+from evopersona.fitness.negatives import NegativeKind
+from evopersona.fitness.reference import FitnessReference
+from evopersona.fitness.stats import UNIT, MeanCI, mean_ci
 
 
 class DialogueScores(BaseModel):
@@ -34,18 +31,6 @@ class DialogueScores(BaseModel):
     lexical_z: dict[str, MeanCI]
     discriminators: dict[str, Any]
     negatives: list[NegativeKind]
-
-
-def default_reference(config: FitnessConfig, folder: Path | None = None) -> FitnessReference:
-    """Load the reference from `folder` if one is saved there; else fit it (and save it there)."""
-    if folder is not None and (folder / "reference.json").is_file():
-        return FitnessReference.load(folder)
-    train, _ = split_humans(load_human_corpus(config.human_sources), config.human_test_fraction, seed=0)
-    human = [d.user_turns() for d in train]
-    reference = build_reference(human, three_kinds(None), config)
-    if folder is not None:
-        reference.save(folder)
-    return reference
 
 
 def score_dialogues(dialogues: list[list[str]], reference: FitnessReference, population_size: int = 10) -> DialogueScores:

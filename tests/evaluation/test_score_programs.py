@@ -24,6 +24,8 @@ def test_score_program_with_compare_json(cli, tmp_path: Path):
         assert set(row["metrics"]["dice"]) >= {"D1", "D2", "D3", "D4", "overall"}
         assert row["llm_calls"] > 0
     assert (tmp_path / "work" / "score-retail" / "reference" / "reference.json").is_file()
+    assert [n["kind"] for n in document["negatives"]] == ["baseline", "llm_sim", "cooperative"]
+    assert document["negatives"][0]["n"] == 4 * 2 and "4 retail train tasks x 2" in document["negatives"][0]["source"]
 
 
 def test_score_rejects_bad_combinations(cli):

@@ -1,4 +1,5 @@
-"""Shared fixtures: the human split, one reference per session fitted on the bundled negatives."""
+"""Shared fixtures: the human split, and the default reference (the one `score --dialogues` uses without
+`--reference`), fitted once per session."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from evopersona.config import FitnessConfig
-from evopersona.fitness.negatives import three_kinds
-from evopersona.fitness.reference import FitnessReference, build_reference
+from evopersona.evaluation.reference import default_reference
+from evopersona.fitness.reference import FitnessReference
 from evopersona.humans import load_human_corpus, split_humans
 
 ASSISTANT_WORDS = ["Certainly", "I", "would", "be", "happy", "to", "assist", "you", "with", "this", "request", "Thank", "you", "for", "your", "patience", "I", "appreciate", "your", "understanding", "Could", "you", "kindly", "confirm", "the", "details", "so", "that", "I", "may", "proceed", "accordingly", "Furthermore", "I", "would", "like", "to", "ensure", "that", "everything", "is", "handled", "properly", "Please", "let", "me", "know", "whether", "there", "is", "anything", "else", "I", "can", "help", "you", "with", "today", "I", "truly", "appreciate", "your", "assistance", "and", "look", "forward", "to", "your", "response", "Additionally", "I", "wanted", "to", "kindly", "verify", "the", "information", "regarding", "my", "request", "to", "ensure", "accuracy"]
@@ -43,11 +43,9 @@ def human_split() -> tuple[list[list[str]], list[list[str]]]:
 
 
 @pytest.fixture(scope="session")
-def reference_dir(tmp_path_factory: pytest.TempPathFactory, human_split) -> Path:
-    train, _ = human_split
-    reference = build_reference(train, three_kinds(None), FitnessConfig())
+def reference_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("reference")
-    reference.save(folder)
+    default_reference(folder)
     return folder
 
 

@@ -1,11 +1,24 @@
 """Three kinds of negatives, their weights, calibration and generalisation to a left-out user model."""
 
+import json
+
 import numpy as np
 
-from evopersona.config import FitnessConfig
-from evopersona.fitness.calibration import PlattCalibration, cross_fitted, expected_calibration_error
-from evopersona.fitness.negatives import balanced_weights, llm_sim_corpus, three_kinds, user_model
+from evopersona.config import FitnessConfig, RunConfig
+from evopersona.evaluation.reference import BASELINE_FILE
+from evopersona.fitness.calibration import (
+    PlattCalibration,
+    cross_fitted,
+    expected_calibration_error,
+)
+from evopersona.fitness.negatives import (
+    balanced_weights,
+    llm_sim_corpus,
+    three_kinds,
+    user_model,
+)
 from evopersona.fitness.reference import FitnessReference, build_reference
+from evopersona.tasks import load_tasks
 
 
 def test_balanced_weights_give_each_negative_kind_an_equal_share():
@@ -45,13 +58,24 @@ def test_platt_calibration_and_ece():
     assert np.all(np.diff(platt.apply(np.linspace(0.01, 0.99, 50))) > 0)
 
 
-def test_reference_records_negatives_and_calibration(reference_dir, reference, human_split):
+def test_default_reference_has_three_kinds_of_equal_weight(reference_dir, reference, human_split):
+    """The reference `score --dialogues` uses without `--reference`: the default offline run's
+    no-persona baseline episodes (generated in the sandbox), the LLM-simulator dialogues and the
+    cooperative stand-in, each a third of the negative weight; calibrated, and held-out humans human."""
     _, test = human_split
     loaded = FitnessReference.load(reference_dir)
-    assert [n.kind for n in loaded.meta.negatives] == ["llm_sim", "cooperative"]
-    assert "llm_sim 212 dialogues" in loaded.meta.negatives_line()
+    summary = loaded.meta.negatives
+    assert [n.kind for n in summary] == ["baseline", "llm_sim", "cooperative"]
+    assert len({n.weight_share for n in summary}) == 1 and abs(sum(n.weight_share for n in summary) - 1) < 1e-3
+    counts = {n.kind: n.n for n in summary}
+    assert counts["llm_sim"] == 212 and counts["cooperative"] == 300
+    assert counts["baseline"] == len(load_tasks("retail", "train")) * RunConfig().fitness.baseline_personas_per_task
+    assert "baseline.py" in summary[0].source and "offline/user" in summary[0].source
+    baseline = [json.loads(line) for line in (reference_dir / BASELINE_FILE).read_text().splitlines()]
+    assert len(baseline) == counts["baseline"]
+    assert "llm_sim 212 dialogues" in loaded.meta.negatives_line() and "baseline" in loaded.meta.negatives_line()
     for kind, report in reference.meta.reports.items():
-        assert report.negatives == {"cooperative": 300, "llm_sim": 212}
+        assert report.negatives == counts
         assert report.ece < 0.05 and report.cv_roc_auc > 0.95
         assert reference.discriminator(kind).p_human(test).mean() >= 0.9
 

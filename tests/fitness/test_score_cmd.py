@@ -19,15 +19,42 @@ def test_score_dialogues_json(tmp_path, reference_dir):
     doc = json.loads(proc.stdout)
     assert doc["n_dialogues"] == 30 and set(doc["p_human"]) == {"forest", "text", "combined"}
     assert doc["p_human"]["forest"]["mean"] > 0.8 and doc["coverage"]["zscore"]["n"] == 3
-    assert set(doc["dice"]) == {"D1", "D2", "D3", "D4", "overall"} and {n["kind"] for n in doc["negatives"]} == {"llm_sim", "cooperative"}
+    assert set(doc["dice"]) == {"D1", "D2", "D3", "D4", "overall"} and [n["kind"] for n in doc["negatives"]] == ["baseline", "llm_sim", "cooperative"]
     assert doc["discriminators"]["forest"]["cv_roc_auc"] > 0.9
+
+
+def test_score_reads_a_tau2_results_file(tmp_path, reference_dir):
+    """A τ²-bench results document (`simulations` with chat `messages`), control tokens and tool turns
+    included: scored on its user turns, and the three kinds of negatives are printed."""
+    _, test = split_humans(load_human_corpus(), 0.2, seed=0)
+    simulations = [{"id": d.id, "messages": [{"role": "assistant", "content": "Hi! How can I help you today?"}]
+                    + [{"role": "tool", "content": '{"ok": true}'}]
+                    + [{"role": "assistant" if t.role == "agent" else "user", "content": t.text} for t in d.turns]
+                    + [{"role": "user", "content": "###STOP###"}]} for d in test[:12]]
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({"info": {"user_info": {"llm": "x"}}, "simulations": simulations}))
+    proc = _run("score", "--dialogues", str(path), "--reference", str(reference_dir), "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["n_dialogues"] == 12 and doc["p_human"]["text"]["mean"] > 0.8
+    table = _run("score", "--dialogues", str(path), "--reference", str(reference_dir))
+    assert table.returncode == 0 and all(f"negatives: {k}" in table.stderr for k in ("baseline", "llm_sim", "cooperative"))
 
 
 def test_score_bad_input(tmp_path, reference_dir):
     missing = _run("score", "--dialogues", str(tmp_path / "none.jsonl"), "--reference", str(reference_dir))
     assert missing.returncode == 2 and "not found" in missing.stderr
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"id": "x", "source": "s", "turns": []}\n')
-    proc = _run("score", "--dialogues", str(bad), "--reference", str(reference_dir))
-    assert proc.returncode == 2 and "line 1" in proc.stderr
+    cases = {
+        '{"id": "x", "source": "s", "turns": []}\n': "no dialogue with a user turn",
+        '{"id": "x", "turns": [{"role": "user", "text": "hi"}]}\nnot json\n': "line 2: not JSON",
+        '{"messages": [{"speaker_id": 1, "content": "hi"}]}\n': "line 1: turns have no role",
+        '{"turns": [{"role": "A", "text": "hi"}, {"role": "B", "text": "yo"}]}\n': "line 1: no user turn",
+        '{"score": 3}\n': "line 1: not a dialogue",
+    }
+    for i, (content, message) in enumerate(cases.items()):
+        bad = tmp_path / f"bad{i}.jsonl"
+        bad.write_text(content)
+        proc = _run("score", "--dialogues", str(bad), "--reference", str(reference_dir))
+        assert proc.returncode == 2 and message in proc.stderr, (content, proc.stderr)
+        assert "Traceback" not in proc.stderr
     assert _run("score").returncode == 2
