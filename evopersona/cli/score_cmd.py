@@ -5,11 +5,14 @@ persona, objectives) for each program on the same tasks and seeds, side by side.
 scores the user side of a transcript file (JSONL or JSON; the human-corpus schema, chat `messages`,
 τ-bench / τ²-bench results, lists of turns: `fitness/transcripts.py`): P(human) from each
 discriminator, coverage of the human train cloud, Dice D1–D4 and lexical z-scores, each mean with a
-95% CI, against a run's reference (`--reference`) or the default offline run's, fitted on first use.
+95% CI, against a run's reference (`--reference`) or the default offline run's, fitted on first use
+and kept in the user's cache folder (`evaluation/reference_cache.py`).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -27,6 +30,7 @@ from evopersona.errors import InputError
 
 if TYPE_CHECKING:
     from evopersona.fitness.dialogues_score import DialogueScores
+    from evopersona.fitness.reference import FitnessReference
     from evopersona.fitness.negatives import NegativeKind
 
 
@@ -116,23 +120,39 @@ def score(
         raise InputError("--compare needs --program")
     if dialogues is None:
         raise InputError("nothing to score: give --program FILE.py or --dialogues FILE.jsonl")
-    from evopersona.evaluation.reference import default_reference
     from evopersona.fitness.dialogues_score import score_dialogues
     from evopersona.fitness.transcripts import load_user_sides
 
     user_sides = load_user_sides(dialogues)
-    if reference is None or not (reference / "reference.json").is_file():
-        err_console.print("fitting the default fitness reference (the default offline run's baseline episodes, "
-                          "then three discriminators; one to two minutes)...")
-    else:
-        err_console.print(f"loading the fitness reference from {reference}")
-    ref = default_reference(reference)
+    ref = _reference_for_dialogues(reference)
     scores = score_dialogues(user_sides, ref, population)
     if as_json:
         emit_json(scores)
         return
     out_console.print(_table(scores))
     _print_negatives(scores.negatives)
+
+
+def _reference_for_dialogues(folder: Path | None) -> FitnessReference:
+    """The reference in `folder`, else the default one from the user cache (fitted there on first use)."""
+    from evopersona.evaluation.reference import default_reference
+    from evopersona.evaluation.reference_cache import default_reference_folder, publish
+
+    target = folder or default_reference_folder()
+    if (target / "reference.json").is_file():
+        err_console.print(f"loading the fitness reference from {target}", highlight=False)
+        return default_reference(target)
+    err_console.print(f"fitting the default fitness reference into {target} (the default offline run's baseline "
+                      "episodes, then three discriminators; one to two minutes, once)...", highlight=False)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = target.with_name(f"{target.name}.partial-{os.getpid()}")
+    shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        reference = default_reference(scratch)
+        publish(scratch, target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return reference
 
 
 def _print_negatives(negatives: list[NegativeKind]) -> None:

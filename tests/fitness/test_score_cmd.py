@@ -1,4 +1,6 @@
 import json
+import os
+import shutil
 import subprocess
 import sys
 
@@ -58,3 +60,35 @@ def test_score_bad_input(tmp_path, reference_dir):
         assert proc.returncode == 2 and message in proc.stderr, (content, proc.stderr)
         assert "Traceback" not in proc.stderr
     assert _run("score").returncode == 2
+
+
+def test_score_without_reference_uses_the_cached_default_reference(tmp_path, reference_dir):
+    from evopersona.evaluation.reference_cache import default_reference_key
+
+    cache = tmp_path / "cache"
+    shutil.copytree(reference_dir, cache / f"default-reference-{default_reference_key()}")
+    path = tmp_path / "d.jsonl"
+    _, test = split_humans(load_human_corpus(), 0.2, seed=0)
+    dump_dialogues(test[:20], path)
+    proc = subprocess.run([sys.executable, "-c", "from evopersona.cli.app import main; main()", "score", "--dialogues",
+                           str(path), "--json"], check=False, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "EVOPERSONA_CACHE_DIR": str(cache)})
+    assert proc.returncode == 0, proc.stderr
+    assert f"loading the fitness reference from {cache}" in " ".join(proc.stderr.split())
+    assert "fitting" not in proc.stderr
+    assert {n["kind"] for n in json.loads(proc.stdout)["negatives"]} == {"baseline", "llm_sim", "cooperative"}
+
+
+def test_the_cache_key_follows_the_environment_and_publish_keeps_a_finished_reference(tmp_path, monkeypatch):
+    from evopersona.evaluation.reference_cache import default_reference_folder, publish
+
+    monkeypatch.setenv("EVOPERSONA_CACHE_DIR", str(tmp_path))
+    folder = default_reference_folder()
+    assert folder.parent == tmp_path and folder == default_reference_folder()
+    first, second = tmp_path / "a.partial", tmp_path / "b.partial"
+    for scratch, text in ((first, "first"), (second, "second")):
+        scratch.mkdir()
+        (scratch / "reference.json").write_text(text)
+    publish(first, folder)
+    publish(second, folder)
+    assert (folder / "reference.json").read_text() == "first" and not second.exists()
