@@ -1,10 +1,10 @@
-"""Length-prefixed JSON frames over pipes: the only channel between the parent and a worker.
+"""Length-prefixed JSON frames over pipes: how the parent and a worker talk (a result's body, ~110 KB
+of policies, goes through the shared buffer of shared.py instead, announced by a small frame).
 
-A 4-byte big-endian length then UTF-8 JSON, encoded and decoded with orjson (a result frame is
-~110 KB of policies; the stdlib codec cost more than the program itself). The options keep the stdlib
-codec's strictness: dataclasses and datetimes are not serialised implicitly, non-string keys become
-strings. Readers enforce a size cap before allocating, so a hostile child cannot make the parent
-buffer an unbounded frame.
+A 4-byte big-endian length then UTF-8 JSON, encoded and decoded with orjson (the stdlib codec cost
+more than the program itself). The options keep the stdlib codec's strictness: dataclasses and
+datetimes are not serialised implicitly, non-string keys become strings. Readers enforce a size cap
+before allocating, so a hostile child cannot make the parent buffer an unbounded frame.
 """
 
 from __future__ import annotations
