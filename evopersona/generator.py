@@ -111,10 +111,9 @@ def validate_axes(raw: Any) -> list[Axis]:
 
 def _check_axis_names(axes: list[Axis]) -> None:
     names = [a.name for a in axes]
-    if len(set(names)) == len(names):
-        return
-    dup = next(name for name in names if names.count(name) > 1)
-    raise ContractViolation(f"AXES: axis name '{dup}' appears more than once")
+    dup = next((name for name in names if names.count(name) > 1), None)
+    if dup is not None:
+        raise ContractViolation(f"AXES: axis name '{dup}' appears more than once")
 
 
 def validate_records(raw: Any, n: int, *, no_persona: bool) -> list[PersonaRecord]:
@@ -136,14 +135,7 @@ def _check_count(records: list[Any], n: int) -> None:
 
 
 def _check_records(records: list[PersonaRecord], no_persona: bool) -> None:
-    """Non-blank ids, descriptions and (unless NO_PERSONA) policies, unique ids: one quick pass over a
-    valid batch, and the loop that names the first broken rule only when the batch is not."""
-    ids = {record.persona_id for record in records}
-    if len(ids) == len(records) and all(
-        record.persona_id.strip() and record.description.strip() and (no_persona or record.policy.strip())
-        for record in records
-    ):
-        return
+    """Non-blank ids and descriptions, policies unless NO_PERSONA, unique ids; names the first broken rule."""
     seen: set[str] = set()
     for i, record in enumerate(records):
         if not record.persona_id.strip():
