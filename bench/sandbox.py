@@ -3,8 +3,7 @@
 Both sides make the same `generate(task, 100, None, random.Random(seed))` calls with the same seeds.
 In-process is the bare call on the program loaded as a module: no gate, no isolation, no checks.
 Through the pool a call is gated (once per program), sent to a warm confined worker, run, encoded,
-sent back, and validated against the contract (in one pass from the JSON, then the rules field types
-cannot express). The two sides take turns call by call (and
+sent back, decoded and validated against the contract. The two sides take turns call by call (and
 which goes first rotates), so both see the same machine load; the ratio of medians is the RESULT and
 the ratio of the fastest calls (the cost without waiting for a CPU) is printed beside it.
 
@@ -26,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from evopersona.config import SandboxConfig
-from evopersona.generator import check_output
+from evopersona.generator import validate_output
 from evopersona.resources import programs_dir
 from evopersona.sandbox.namespace import build_namespace, preload_modules
-from evopersona.sandbox.pool import SandboxPool, parse_result
+from evopersona.sandbox.pool import SandboxPool
 from evopersona.sandbox.protocol import decode, encode
 from evopersona.tasks import load_domain
 
@@ -81,8 +80,8 @@ class Replay:
                               lambda: self.namespace["generate"](self.task, N, None, random.Random(seed)))
         frame = self._stage("worker: encode result", lambda: encode(
             {"type": "result", "axes": self.namespace["AXES"], "no_persona": False, "records": records}))
-        output = self._stage("parent: decode and type-check result", lambda: parse_result(frame[4:]))
-        self._stage("parent: contract rules beyond types", lambda: check_output(output, N))
+        reply = self._stage("parent: decode result", lambda: decode(frame[4:]))
+        self._stage("parent: validate", lambda: validate_output(reply["axes"], reply["no_persona"], reply["records"], N))
 
 
 def _rounds(task: dict[str, Any], module: Any, pool: SandboxPool, source: str,

@@ -77,7 +77,7 @@ class ProgramOutput(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     axes: list[Axis]
-    no_persona: StrictBool
+    no_persona: bool
     records: list[PersonaRecord]
 
 
@@ -105,37 +105,23 @@ def validate_axes(raw: Any) -> list[Axis]:
             axes.append(Axis.model_validate(item))
         except ValidationError as exc:
             raise ContractViolation(f"AXES[{i}]: {_first_error(exc)}") from None
-    _check_axis_names(axes)
-    return axes
-
-
-def _check_axis_names(axes: list[Axis]) -> None:
     names = [a.name for a in axes]
     dup = next((name for name in names if names.count(name) > 1), None)
     if dup is not None:
         raise ContractViolation(f"AXES: axis name '{dup}' appears more than once")
+    return axes
 
 
 def validate_records(raw: Any, n: int, *, no_persona: bool) -> list[PersonaRecord]:
     """generate() must return exactly n valid records with unique ids and (unless NO_PERSONA) policies."""
     if not isinstance(raw, list):
         raise ContractViolation(f"generate() returned {type(raw).__name__}, expected a list of {n} records")
-    _check_count(raw, n)
+    if len(raw) != n:
+        raise ContractViolation(f"generate() returned {len(raw)} records, expected exactly {n}")
     try:
         records = _RECORDS.validate_python(raw)
     except ValidationError:
         records = [_validate_one(i, item) for i, item in enumerate(raw)]
-    _check_records(records, no_persona)
-    return records
-
-
-def _check_count(records: list[Any], n: int) -> None:
-    if len(records) != n:
-        raise ContractViolation(f"generate() returned {len(records)} records, expected exactly {n}")
-
-
-def _check_records(records: list[PersonaRecord], no_persona: bool) -> None:
-    """Non-blank ids and descriptions, policies unless NO_PERSONA, unique ids; names the first broken rule."""
     seen: set[str] = set()
     for i, record in enumerate(records):
         if not record.persona_id.strip():
@@ -149,6 +135,7 @@ def _check_records(records: list[PersonaRecord], no_persona: bool) -> None:
         if record.persona_id in seen:
             raise ContractViolation(f"record {i}: duplicate persona_id '{record.persona_id}'")
         seen.add(record.persona_id)
+    return records
 
 
 def _validate_one(i: int, item: Any) -> PersonaRecord:
@@ -167,12 +154,3 @@ def validate_output(axes: Any, no_persona: Any, records: Any, n: int) -> Program
         raise ContractViolation(f"NO_PERSONA must be True or False, got {type(no_persona).__name__}")
     checked_axes = validate_axes(axes)
     return ProgramOutput(axes=checked_axes, no_persona=no_persona, records=validate_records(records, n, no_persona=no_persona))
-
-
-def check_output(output: ProgramOutput, n: int) -> ProgramOutput:
-    """The rules of validate_output that field types cannot express, checked in the same order, for an
-    output whose shapes pydantic has already validated (the sandbox parses a result that way in one pass)."""
-    _check_axis_names(output.axes)
-    _check_count(output.records, n)
-    _check_records(output.records, output.no_persona)
-    return output

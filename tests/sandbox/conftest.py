@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from evopersona.config import SandboxConfig
-from evopersona.generator import ProgramOutput
 from evopersona.sandbox.bridge import BridgeRequest
 from evopersona.sandbox.pool import SandboxPool, WorkerProcess
 
@@ -54,8 +53,6 @@ class Probe:
         job = {"type": "run", "hash": f"probe-{self.calls}", "source": source, "task": {}, "n": 0, "seed": 0,
                "cpu_seconds": LIMITS.cpu_seconds, "max_output_bytes": LIMITS.max_output_bytes}
         reply = self.worker.call(job, echo_handler)
-        if isinstance(reply, ProgramOutput):
-            return {"type": "result", "body": json.dumps([r.model_dump() for r in reply.records])}
         if reply["type"] == "result":
             return {"type": "result", "body": json.dumps(reply["records"])}
         reason = str(reply.get("reason", ""))

@@ -76,39 +76,3 @@ def test_runtime_contract_errors_through_sandbox(pool):
     src = "AXES = []\ndef generate(task, n, llm, rng):\n    return []\ndel generate\n"
     with pytest.raises(ContractViolation, match="does not define `generate`"):
         pool.run(src, TASK, 1, 0)
-
-
-_OUTPUTS = {
-    "valid": ("[{'name': 'terse', 'definition': 'd', 'on': 'x', 'off': 'y'}]",
-              "[{'persona_id': f'p{i}', 'description': 'd', 'axis_placement': {'terse': True}, 'policy': 'x', 'more': [i]}"
-              " for i in range(n)]"),
-    "axis names": ("[{'name': 'a', 'definition': 'd', 'on': 'x', 'off': 'y'}] * 2", "[]"),
-    "count": ("[]", "[{'persona_id': 'p', 'description': 'd', 'axis_placement': {}, 'policy': 'x'}]"),
-    "blank id": ("[]", "[{'persona_id': ' ', 'description': 'd', 'axis_placement': {}, 'policy': 'x'}] * n"),
-    "blank policy": ("[]", "[{'persona_id': f'p{i}', 'description': 'd', 'axis_placement': {}, 'policy': '\\t'} for i in range(n)]"),
-    "duplicate id": ("[]", "[{'persona_id': 'p', 'description': 'd', 'axis_placement': {}, 'policy': 'x'}] * n"),
-    "field type": ("[]", "[{'persona_id': 'p', 'description': 'd', 'axis_placement': {'a': 1}, 'policy': 'x'}] * n"),
-    "axis key": ("[{'name': 'a', 'definition': 'd', 'on': 'x'}]", "[]"),
-    "no_persona": ("[]", "[]"),
-}
-
-
-@pytest.mark.parametrize("case", sorted(_OUTPUTS))
-def test_sandbox_result_checked_as_in_process(pool, case):
-    """The parent validates a result in one pass from its JSON; every output gets the verdict (and the
-    exact reason) that validate_output gives the same data in-process."""
-    axes, records = _OUTPUTS[case]
-    no_persona = "'yes'" if case == "no_persona" else "False"
-    source = f"AXES = {axes}\nNO_PERSONA = {no_persona}\ndef generate(task, n, llm, rng):\n    return {records}\n"
-    namespace: dict = {}
-    exec(source, namespace)
-    n = 2
-    try:
-        expected = validate_output(namespace["AXES"], namespace["NO_PERSONA"], namespace["generate"](TASK, n, None, None), n)
-    except ContractViolation as exc:
-        with pytest.raises(ContractViolation) as raised:
-            pool.run(source, TASK, n, 0)
-        assert raised.value.reason == exc.reason
-    else:
-        assert case == "valid"
-        assert pool.run(source, TASK, n, 0) == expected
