@@ -37,9 +37,11 @@ from evopersona.sandbox.protocol import (
     FrameError,
     FrameTimeout,
     FrameTooLarge,
+    decode,
     read_frame,
     write_frame,
 )
+from evopersona.sandbox.shared import SharedBuffer
 
 SPAWN_TIMEOUT_S = 30.0
 FRAME_SLACK_BYTES = 64 * 1024
@@ -60,16 +62,22 @@ class WorkerProcess:
         self.max_frame_bytes = config.max_output_bytes + FRAME_SLACK_BYTES
         self.workdir: Path = limits.make_workdir()
         self.log = open(self.workdir / "worker.log", "wb")  # noqa: SIM115 - lives as long as the worker
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-m", module],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
-            env=limits.minimal_env(self.workdir), cwd=self.workdir, start_new_session=True, close_fds=True,
-        )
+        self.results = SharedBuffer(self.max_frame_bytes)
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-B", "-m", module],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, pass_fds=(self.results.fd,),
+                env=limits.minimal_env(self.workdir), cwd=self.workdir, start_new_session=True, close_fds=True,
+            )
+        finally:
+            self.results.handed_over()
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.fd_in, self.fd_out = self.proc.stdout.fileno(), self.proc.stdin.fileno()
+        os.set_blocking(self.fd_in, False)
         required = limits.required_layers(os.geteuid() == 0, list(config.allow_weaker))
         settings = {"type": "settings", "workdir": str(self.workdir), "memory_mb": config.memory_mb,
-                    "max_frame_bytes": self.max_frame_bytes, "required_layers": required}
+                    "max_frame_bytes": self.max_frame_bytes, "required_layers": required,
+                    "results_fd": self.results.fd, "results_bytes": self.results.size}
         try:
             write_frame(self.fd_out, settings)
             ready = read_frame(self.fd_in, self.max_frame_bytes, time.monotonic() + SPAWN_TIMEOUT_S)
@@ -98,6 +106,7 @@ class WorkerProcess:
             if stream is not None:
                 stream.close()
         self.log.close()
+        self.results.close()
         limits.remove_workdir(self.workdir)
 
     def stop(self) -> None:
@@ -121,7 +130,8 @@ class WorkerProcess:
         return ProgramFailed("crashed", f"the worker exited unexpectedly (exit code {code})")
 
     def call(self, job: dict[str, Any], handler: Handler) -> dict[str, Any]:
-        """Send one job and serve its LLM requests until the result arrives. Raises ProgramFailed."""
+        """Send one job and serve its LLM requests until the result arrives (read from the shared buffer
+        when the worker put it there). Raises ProgramFailed."""
         deadline = time.monotonic() + self.config.timeout_s
         handler_error: BaseException | None = None
         try:
@@ -134,6 +144,8 @@ class WorkerProcess:
                 reply, handler_error = self._serve(message, handler, handler_error)
                 deadline += time.monotonic() - started
                 write_frame(self.fd_out, reply)
+            if message["type"] == "shared":
+                message = decode(self.results.read(message.get("bytes")))
         except FrameTimeout:
             self.kill()
             raise ProgramFailed("timeout", f"the program ran longer than {self.config.timeout_s:g}s") from None

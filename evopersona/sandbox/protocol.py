@@ -1,10 +1,10 @@
-"""Length-prefixed JSON frames over pipes: the only channel between the parent and a worker.
+"""Length-prefixed JSON frames over pipes: how the parent and a worker talk (a result's body, ~110 KB
+of policies, goes through the shared buffer of shared.py instead, announced by a small frame).
 
-A 4-byte big-endian length then UTF-8 JSON, encoded and decoded with orjson (a result frame is
-~110 KB of policies; the stdlib codec cost more than the program itself). The options keep the stdlib
-codec's strictness: dataclasses and datetimes are not serialised implicitly, non-string keys become
-strings. Readers enforce a size cap before allocating, so a hostile child cannot make the parent
-buffer an unbounded frame.
+A 4-byte big-endian length then UTF-8 JSON, encoded and decoded with orjson (the stdlib codec cost
+more than the program itself). The options keep the stdlib codec's strictness: dataclasses and
+datetimes are not serialised implicitly, non-string keys become strings. Readers enforce a size cap
+before allocating, so a hostile child cannot make the parent buffer an unbounded frame.
 """
 
 from __future__ import annotations
@@ -36,9 +36,14 @@ class FrameTooLarge(FrameError):
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
 
-def encode(message: dict[str, Any], default: Callable[[Any], Any] | None = None) -> bytes:
-    """One frame. Raises TypeError (orjson.JSONEncodeError) for data JSON cannot carry."""
-    body = orjson.dumps(message, default=default, option=_OPTIONS)
+def dumps(message: dict[str, Any], default: Callable[[Any], Any] | None = None) -> bytes:
+    """A frame's body. Raises TypeError (orjson.JSONEncodeError) for data JSON cannot carry."""
+    return orjson.dumps(message, default=default, option=_OPTIONS)
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """One frame: header and body."""
+    body = dumps(message)
     return HEADER.pack(len(body)) + body
 
 
@@ -54,32 +59,47 @@ def write_all(fd: int, frame: bytes) -> None:
         data = data[written:]
 
 
+def _wait_readable(fd: int, deadline: float) -> None:
+    wait = deadline - time.monotonic()
+    if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+        raise FrameTimeout("deadline passed while waiting for the peer")
+
+
 def _read_exact(fd: int, size: int, deadline: float | None) -> bytes:
+    """Read `size` bytes. With a deadline `fd` must be non-blocking: data already in the pipe is read
+    without a select() call, and select() waits (bounded by the deadline) only when the pipe is empty."""
     chunks: list[bytes] = []
     remaining = size
     while remaining:
-        if deadline is not None:
-            wait = deadline - time.monotonic()
-            if wait <= 0:
-                raise FrameTimeout("deadline passed while waiting for the peer")
-            ready, _, _ = select.select([fd], [], [], wait)
-            if not ready:
-                raise FrameTimeout("deadline passed while waiting for the peer")
-        chunk = os.read(fd, min(remaining, 1 << 20))
+        try:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+        except BlockingIOError:
+            _wait_readable(fd, deadline)
+            continue
         if not chunk:
             raise FrameError("peer closed the pipe")
         chunks.append(chunk)
         remaining -= len(chunk)
-    return b"".join(chunks)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def read_frame(fd: int, max_bytes: int, deadline: float | None = None) -> dict[str, Any]:
-    """Read one frame; raise FrameTooLarge before reading a body over `max_bytes`."""
+    """Read one frame; raise FrameTooLarge before reading a body over `max_bytes`.
+
+    Without a deadline `fd` is read blocking; with one it must be non-blocking, so a peer that goes
+    quiet mid-frame cannot hold the reader past the deadline."""
+    if deadline is not None and os.get_blocking(fd):
+        raise ValueError("read_frame with a deadline needs a non-blocking descriptor")
     (size,) = HEADER.unpack(_read_exact(fd, HEADER.size, deadline))
     if size > max_bytes:
         raise FrameTooLarge(f"frame of {size} bytes exceeds the {max_bytes}-byte limit")
+    return decode(_read_exact(fd, size, deadline))
+
+
+def decode(body: bytes) -> dict[str, Any]:
+    """A frame's body (without its header) as a message. Raises FrameError."""
     try:
-        message = orjson.loads(_read_exact(fd, size, deadline))
+        message = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise FrameError(f"malformed frame: {exc}") from None
     if not isinstance(message, dict) or "type" not in message:

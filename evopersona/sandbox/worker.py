@@ -2,13 +2,15 @@
 
 It reads its settings frame, imports everything a program may use, confines itself (see limits.py),
 then serves `run` frames: execute the program's module code (cached by source hash, so a repeated
-program is not re-executed), call `generate`, and send back JSON. The protocol pipes are private
-duplicates; fds 0-2 point at /dev/null or the log so nothing a program does can corrupt them.
+program is not re-executed), call `generate`, and send back JSON: a result through the shared buffer
+(shared.py) with a small pipe frame announcing it, everything else as pipe frames. The protocol pipes
+are private duplicates; fds 0-2 point at /dev/null or the log so nothing a program does can corrupt them.
 """
 
 from __future__ import annotations
 
 import builtins
+import mmap
 import os
 import random
 import sys
@@ -18,7 +20,8 @@ from typing import Any
 
 from evopersona.sandbox import limits
 from evopersona.sandbox.namespace import build_namespace, preload_modules
-from evopersona.sandbox.protocol import encode, read_frame, write_all, write_frame
+from evopersona.sandbox.protocol import dumps, read_frame, write_frame
+from evopersona.sandbox.shared import attach
 
 PROGRAM_FILENAME = "<program>"
 MAX_CACHED_PROGRAMS = 8
@@ -29,18 +32,19 @@ class BridgeError(Exception):
 
 
 class Channel:
-    """The worker's end of the protocol pipes."""
+    """The worker's end of the protocol pipes and of the shared result buffer."""
 
-    __slots__ = ("_in", "_max_bytes", "_out")
+    __slots__ = ("_in", "_max_bytes", "_out", "_results")
 
-    def __init__(self, fd_in: int, fd_out: int, max_bytes: int) -> None:
-        self._in, self._out, self._max_bytes = fd_in, fd_out, max_bytes
+    def __init__(self, fd_in: int, fd_out: int, max_bytes: int, results: mmap.mmap) -> None:
+        self._in, self._out, self._max_bytes, self._results = fd_in, fd_out, max_bytes, results
 
     def send(self, message: dict[str, Any] | bytes) -> None:
+        """A message as a pipe frame, or an encoded result through the shared buffer."""
         if isinstance(message, bytes):
-            write_all(self._out, message)
-        else:
-            write_frame(self._out, message)
+            self._results[:len(message)] = message
+            message = {"type": "shared", "bytes": len(message)}
+        write_frame(self._out, message)
 
     def receive(self) -> dict[str, Any]:
         return read_frame(self._in, self._max_bytes)
@@ -140,7 +144,7 @@ class Runner:
         return namespace
 
     def run(self, job: dict[str, Any]) -> dict[str, Any] | bytes:
-        """The error message, or the result frame already encoded (encoding is also the JSON check)."""
+        """The error message, or the result message already encoded (encoding is also the JSON check)."""
         limits.arm_cpu_limit(int(job["cpu_seconds"]))
         try:
             namespace = self.load(job["hash"], job["source"])
@@ -164,17 +168,17 @@ class Runner:
         except BaseException as exc:  # noqa: BLE001 - any failure of untrusted code is reported, not raised
             return {"type": "error", "kind": "program_error", "reason": _describe(exc)}
         try:
-            frame = encode({"type": "result", "axes": namespace["AXES"],
-                            "no_persona": namespace.get("NO_PERSONA", False), "records": records},
-                           default=_not_serialisable)
+            body = dumps({"type": "result", "axes": namespace["AXES"],
+                          "no_persona": namespace.get("NO_PERSONA", False), "records": records},
+                         default=_not_serialisable)
         except MemoryError:
             return {"type": "error", "kind": "memory", "reason": "memory limit exceeded while serialising the output"}
         except (TypeError, ValueError, RecursionError) as exc:
             return {"type": "error", "kind": "contract", "reason": f"output is not plain JSON data: {exc}"}
-        if len(frame) > job["max_output_bytes"]:
+        if len(body) > job["max_output_bytes"]:
             return {"type": "error", "kind": "output",
-                    "reason": f"output of {len(frame)} bytes exceeds the {job['max_output_bytes']}-byte limit"}
-        return frame
+                    "reason": f"output of {len(body)} bytes exceeds the {job['max_output_bytes']}-byte limit"}
+        return body
 
 
 def main(guarded: bool = True) -> None:
@@ -186,10 +190,11 @@ def main(guarded: bool = True) -> None:
     os.dup2(2, 1)
     os.close(devnull)
     settings = read_frame(fd_in, 1 << 20)
+    results = attach(int(settings["results_fd"]), int(settings["results_bytes"]))
     modules = preload_modules()
     report = limits.confine(settings)
     missing = [layer for layer in settings["required_layers"] if not report["layers"][layer]]
-    channel = Channel(fd_in, fd_out, int(settings["max_frame_bytes"]))
+    channel = Channel(fd_in, fd_out, int(settings["max_frame_bytes"]), results)
     channel.send({"type": "ready", **report, "uid": os.getuid()})
     if missing:
         return  # the parent reports it; no program runs in a weaker sandbox than required
