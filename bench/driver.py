@@ -55,7 +55,8 @@ class InstantMutator:
         self.rng = random.Random(seed)
         self.calls = 0
 
-    async def acomplete(self, role: str, messages: list[dict[str, Any]], seed: int | None = None) -> Answer:
+    async def acomplete(self, role: str, messages: list[dict[str, Any]], seed: int | None = None,
+                        model: str | None = None) -> Answer:
         self.calls += 1
         parent = _parent_code(messages[-1]["content"])
         constants = ", ".join(str(self.rng.randrange(10**6)) for _ in range(24))

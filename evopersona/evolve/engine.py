@@ -28,7 +28,7 @@ from evopersona.evolve.seeds import load_seed_code
 from evopersona.evolve.strategy import ParentPolicy
 from evopersona.llm.errors import BudgetExceeded, LLMCallFailed
 from evopersona.llm.gateway import Gateway
-from evopersona.store.models import Objectives
+from evopersona.store.models import Objectives, ProgressIn
 from evopersona.store.store import Store
 from evopersona.store.tables import EvaluationRow, ProgramRow
 from evopersona.tasks import Task
@@ -248,13 +248,12 @@ class EvolutionEngine:
             program = await self._propose_child()
             evaluation = self.store.add_evaluation(program.id, status="running")
         outcome = await self._evaluate(program)
-        self.store.finish_evaluation(evaluation.id, outcome.result)
         self._account(outcome)
         if outcome.result.metrics.get("budget_exhausted"):
             self.stats.stop_reason = "budget"
             self._stopping = True
         self._absorb(program, outcome.result.status, _objectives_dict(outcome), outcome.result.reflection)
-        self._after_evaluation()
+        self.store.finish_evaluation(evaluation.id, outcome.result, self._progress())
 
     def _account(self, outcome: EvaluationOutcome) -> None:
         for call in outcome.result.llm_calls:
@@ -262,20 +261,18 @@ class EvolutionEngine:
             self.stats.tokens += call.tokens_in + call.tokens_out
             self.stats.cost_usd += call.cost_usd
 
-    def _after_evaluation(self) -> None:
+    def _progress(self) -> ProgressIn:
+        """Migrate when due and update the front: the search's progress, committed with the evaluation."""
+        moves: list[Migration] = []
         if self.islands.migration_due(self.stats.finished):
             moves = self.islands.migrate(self.stats.finished)
-            if moves:
-                self.store.record_migrations(
-                    self.run_id, [(m.program_id, m.from_island, m.to_island) for m in moves], evaluations=self.stats.finished
-                )
         self._refresh_front()
-        self.store.record_history(
-            self.run_id,
+        return ProgressIn(
             evaluations=self.stats.finished,
             best_score=self.stats.best_score,
             hypervolume=self.stats.hypervolume,
             front_size=self.stats.front_size,
+            migrations=[(m.program_id, m.from_island, m.to_island) for m in moves],
         )
 
     def _job_tasks(self) -> list[Task]:
