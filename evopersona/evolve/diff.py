@@ -15,8 +15,8 @@ from typing import Literal
 
 import numpy as np
 
-from evopersona import pyast
 from evopersona.store.codehash import code_hash, normalise_code
+from evopersona.store.parsed import parse_program
 
 NEAR_DUPLICATE_RATIO = 0.995
 
@@ -213,13 +213,13 @@ def apply_mutation(parent: str, answer: str, checks: ChildChecks) -> MutationRes
     if len(child) > checks.max_code_length:
         raise MutationRejected("too_long", f"{len(child)} characters > max_code_length {checks.max_code_length}")
     try:
-        tree = pyast.parse(child)
+        parsed = parse_program(child, base=parent)
     except SyntaxError as exc:
         raise MutationRejected("syntax", f"line {exc.lineno}: {exc.msg}") from None
-    broken = check_contract(tree)
+    broken = check_contract(parsed.module)
     if broken:
         raise MutationRejected("contract", broken)
-    if normalise_code(child) == normalise_code(parent):
+    if parsed.normalised == normalise_code(parent):
         raise MutationRejected("no_change", "the child is the parent up to comments, docstrings and layout")
     digest = code_hash(child)
     if digest in checks.known_hashes:
