@@ -245,8 +245,7 @@ class EvolutionEngine:
             program = self._programs[evaluation.program_id]
             self.store.start_evaluation(evaluation.id)
         else:
-            program = await self._propose_child()
-            evaluation = self.store.add_evaluation(program.id, status="running")
+            program, evaluation = await self._propose_child()
         outcome = await self._evaluate(program)
         self._account(outcome)
         if outcome.result.metrics.get("budget_exhausted"):
@@ -295,8 +294,9 @@ class EvolutionEngine:
         )
         return await self.executor.submit(job)
 
-    async def _propose_child(self) -> ProgramRow:
-        """Mutate a selected parent until a child passes the checks (another parent on each retry)."""
+    async def _propose_child(self) -> tuple[ProgramRow, EvaluationRow]:
+        """Mutate a selected parent until a child passes the checks (another parent on each retry);
+        the child is stored with its running evaluation."""
         last_reason: str | None = None
         for _attempt in range(self.config.search.max_mutation_attempts):
             island = self.islands.next_island()
@@ -339,7 +339,7 @@ class EvolutionEngine:
                 continue
             finally:
                 self._record_driver_calls()
-            program, created = self.store.add_program(
+            program, evaluation = self.store.add_child(
                 self.run_id,
                 child.code,
                 parent_ids=[parent.id, *(r.program_id for r in inspirations)],
@@ -349,7 +349,7 @@ class EvolutionEngine:
                 model=model,
                 generation=parent.generation + 1,
             )
-            if not created:
+            if evaluation is None:
                 self._reject(parent.id, "duplicate", f"same code as program {program.id}")
                 continue
             self._remember_program(program)
@@ -357,7 +357,7 @@ class EvolutionEngine:
                 self.novelty.add(program.id, program.code, descriptor)
             parent_objectives = self._objectives.get(parent.id)
             self._awaiting_reward[program.id] = (model, parent_objectives.score if parent_objectives else 0.0)
-            return program
+            return program, evaluation
         raise _NoChild(f"{self.config.search.max_mutation_attempts} mutation attempts in a row were rejected: {last_reason}")
 
     async def _novelty_check(self, parent: ProgramRow, code: str) -> Descriptor | None:

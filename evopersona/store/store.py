@@ -5,10 +5,11 @@ loses at most the evaluations still in flight; the service and reports only read
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any, Self
 
-from sqlalchemy import Connection, Table, case, func, insert, update
+from sqlalchemy import Connection, Insert, Table, bindparam, case, func, insert, update
 from sqlmodel import Session, SQLModel, col, select
 
 from evopersona.errors import InputError
@@ -38,6 +39,22 @@ from evopersona.store.tables import (
 
 def _table(model: type[SQLModel]) -> Table:
     return model.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+@functools.cache
+def _insert_statement(model: type[SQLModel]) -> Insert:
+    return insert(_table(model))
+
+
+_PROGRAMS, _EVALUATIONS = _table(ProgramRow), _table(EvaluationRow)
+# built once: the driver runs these for every child, and building a statement costs more than running it
+_PROGRAM_BY_HASH = select(_PROGRAMS.c.id).where(_PROGRAMS.c.run_id == bindparam("run"),
+                                                _PROGRAMS.c.code_hash == bindparam("digest"))
+_PROGRAM_RUN = select(_PROGRAMS.c.run_id).where(_PROGRAMS.c.id == bindparam("program"))
+_INSERT_PROGRAM = _insert_statement(ProgramRow)
+_INSERT_EVALUATION = _insert_statement(EvaluationRow)
+_FINISH_EVALUATION = (update(_EVALUATIONS).where(_EVALUATIONS.c.id == bindparam("evaluation"))
+                      .returning(*_EVALUATIONS.c))
 
 
 class Store:
@@ -107,19 +124,55 @@ class Store:
 
         Returns (row, created): created is False for a duplicate.
         """
-        digest = code_hash(code)
-        programs = _table(ProgramRow)
         with self.engine.begin() as conn:
-            existing = conn.execute(select(programs.c.id).where(
-                programs.c.run_id == run_id, programs.c.code_hash == digest)).first()
-            if existing is None:
-                values = {"run_id": run_id, "code": code, "code_hash": digest, "parent_ids": list(parent_ids),
-                          "island": island, "mutation_kind": mutation_kind, "mutation_angle": mutation_angle,
-                          "model": model, "generation": generation, "created_at": utcnow()}
-                inserted = conn.execute(insert(programs).values(values))
-                return ProgramRow(id=inserted.inserted_primary_key[0], **values), True
-        with self._session() as session:
-            return self._require(session, ProgramRow, existing.id), False
+            row, created = self._insert_program(conn, run_id, code, parent_ids, island, mutation_kind,
+                                                mutation_angle, model, generation)
+        return row, created
+
+    def add_child(
+        self,
+        run_id: int,
+        code: str,
+        *,
+        parent_ids: Sequence[int],
+        island: int,
+        mutation_kind: str | None,
+        mutation_angle: str | None,
+        model: str | None,
+        generation: int,
+    ) -> tuple[ProgramRow, EvaluationRow | None]:
+        """A new program with its running evaluation, in one transaction; (the existing row, None)
+        when the run already holds the same normalised code."""
+        with self.engine.begin() as conn:
+            row, created = self._insert_program(conn, run_id, code, parent_ids, island, mutation_kind,
+                                                mutation_angle, model, generation)
+            if not created:
+                return row, None
+            return row, self._insert_evaluation(conn, run_id, row.id, "running")  # type: ignore[arg-type]
+
+    def _insert_program(self, conn: Connection, run_id: int, code: str, parent_ids: Sequence[int], island: int,
+                        mutation_kind: str | None, mutation_angle: str | None, model: str | None,
+                        generation: int) -> tuple[ProgramRow, bool]:
+        digest = code_hash(code)
+        existing = conn.execute(_PROGRAM_BY_HASH, {"run": run_id, "digest": digest}).first()
+        if existing is not None:
+            with Session(conn) as session:
+                return self._require(session, ProgramRow, existing.id), False
+        values = {"run_id": run_id, "code": code, "code_hash": digest, "parent_ids": list(parent_ids),
+                  "island": island, "mutation_kind": mutation_kind, "mutation_angle": mutation_angle,
+                  "model": model, "generation": generation, "created_at": utcnow()}
+        inserted = conn.execute(_INSERT_PROGRAM, values)
+        return ProgramRow(id=inserted.inserted_primary_key[0], **values), True
+
+    @staticmethod
+    def _insert_evaluation(conn: Connection, run_id: int, program_id: int, status: str) -> EvaluationRow:
+        now = utcnow()
+        values = {"run_id": run_id, "program_id": program_id, "status": status, "objectives": None,
+                  "metrics": {}, "error": None, "reflection": None, "timings": {}, "cost_usd": 0.0,
+                  "llm_calls": 0, "created_at": now, "started_at": now if status == "running" else None,
+                  "finished_at": None}
+        inserted = conn.execute(_INSERT_EVALUATION, values)
+        return EvaluationRow(id=inserted.inserted_primary_key[0], **values)
 
     def get_program(self, program_id: int) -> ProgramRow | None:
         with self._session() as session:
@@ -154,17 +207,10 @@ class Store:
         if status not in ("pending", "running"):
             raise InputError(f"a new evaluation is pending or running, not {status!r}")
         with self.engine.begin() as conn:
-            run_id = conn.execute(select(_table(ProgramRow).c.run_id).where(
-                _table(ProgramRow).c.id == program_id)).scalar_one_or_none()
+            run_id = conn.execute(_PROGRAM_RUN, {"program": program_id}).scalar_one_or_none()
             if run_id is None:
                 raise InputError(f"no programs row with id {program_id}")
-            now = utcnow()
-            values = {"run_id": run_id, "program_id": program_id, "status": status, "objectives": None,
-                      "metrics": {}, "error": None, "reflection": None, "timings": {}, "cost_usd": 0.0,
-                      "llm_calls": 0, "created_at": now, "started_at": now if status == "running" else None,
-                      "finished_at": None}
-            inserted = conn.execute(insert(_table(EvaluationRow)).values(values))
-            return EvaluationRow(id=inserted.inserted_primary_key[0], **values)
+            return self._insert_evaluation(conn, run_id, program_id, status)
 
     def start_evaluation(self, evaluation_id: int) -> EvaluationRow:
         with self._session() as session:
@@ -182,9 +228,9 @@ class Store:
 
         Plain Core statements: building an ORM object per persona, episode and call, and reloading
         rows the caller already holds, cost the driver more than the commit itself."""
-        evaluations = _table(EvaluationRow)
-        calls = [LLMCallIn.model_validate(c, from_attributes=True) for c in result.llm_calls]
+        calls = list(result.llm_calls)
         values = {
+            "evaluation": evaluation_id,
             "status": result.status,
             "objectives": result.objectives.model_dump() if result.objectives is not None else None,
             "metrics": result.metrics, "error": result.error, "reflection": result.reflection,
@@ -192,10 +238,9 @@ class Store:
             "finished_at": utcnow(),
         }
         with self.engine.begin() as conn:
-            stored = conn.execute(select(evaluations).where(evaluations.c.id == evaluation_id)).first()
+            stored = conn.execute(_FINISH_EVALUATION, values).first()
             if stored is None:
                 raise InputError(f"no evaluations row with id {evaluation_id}")
-            conn.execute(update(evaluations).where(evaluations.c.id == evaluation_id).values(values))
             self._insert(conn, PersonaRow, [{"evaluation_id": evaluation_id, **p.model_dump()} for p in result.personas])
             self._insert(conn, EpisodeRow, [{"evaluation_id": evaluation_id, **e.model_dump()} for e in result.episodes])
             self._insert(conn, LLMCallRow, self._call_rows(stored.run_id, evaluation_id, calls))
@@ -204,7 +249,7 @@ class Store:
                                                                       progress.evaluations))
                 self._insert(conn, HistoryRow, [{"run_id": stored.run_id, **progress.model_dump(exclude={"migrations"}),
                                                  "created_at": utcnow()}])
-        return EvaluationRow(**{**stored._asdict(), **values})
+        return EvaluationRow(**stored._asdict())
 
     def record_llm_calls(self, run_id: int, calls: Iterable[Any], *, evaluation_id: int | None = None) -> int:
         """Store LLM calls made outside an evaluation (the mutator's); returns how many were written."""
@@ -362,7 +407,7 @@ class Store:
     @staticmethod
     def _insert(conn: Connection, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
         if rows:
-            conn.execute(insert(_table(model)), rows)
+            conn.execute(_insert_statement(model), rows)
 
     @staticmethod
     def _require(session: Session, table: type[Any], row_id: int) -> Any:
