@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from evopersona.config import RunConfig
 from evopersona.evaluation.models import EvaluationJob, EvaluationOutcome
-from evopersona.evolve.archive import ProgramRecord, summarise
+from evopersona.evolve.archive import Front, ProgramRecord
 from evopersona.evolve.bandit import ModelBandit
 from evopersona.evolve.diff import ChildChecks, MutationRejected, NearDuplicateIndex, apply_mutation
 from evopersona.evolve.executor import Executor
@@ -77,6 +77,7 @@ class EvolutionEngine:
         self.on_update = on_update
         self.stats = EngineStats()
         self.islands = Islands(config.search, seed=config.seed)
+        self.front = Front()
         self.parents = ParentPolicy(config.search, self.islands, seed=config.seed)
         self.bandit = ModelBandit(config.llm.mutator_models())
         self._awaiting_reward: dict[int, tuple[str, float]] = {}  # child id -> (model, parent score)
@@ -148,7 +149,9 @@ class EvolutionEngine:
         if reward is not None and parsed.feasible:
             self.bandit.reward(reward[0], parsed.score - reward[1])
         self._objectives[program.id] = parsed
-        self.islands.add(ProgramRecord.from_objectives(program.id, program.island, parsed))
+        record = ProgramRecord.from_objectives(program.id, program.island, parsed)
+        self.islands.add(record)
+        self.front.add(record)
         if parsed.feasible and (self.stats.best_score is None or parsed.score > self.stats.best_score + 1e-9):
             self.stats.best_score = parsed.score
             self.stats.best_program_id = program.id
@@ -157,7 +160,7 @@ class EvolutionEngine:
             self.stats.evaluations_since_best += 1
 
     def _refresh_front(self) -> None:
-        summary = summarise(list(self.islands.records.values()))
+        summary = self.front.summary()
         self.stats.front_size = summary.front_size
         self.stats.hypervolume = summary.hypervolume
 
