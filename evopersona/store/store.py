@@ -228,22 +228,24 @@ class Store:
 
         Plain Core statements: building an ORM object per persona, episode and call, and reloading
         rows the caller already holds, cost the driver more than the commit itself."""
-        calls = list(result.llm_calls)
+        now = utcnow()
+        dumped = result.model_dump(include={"objectives", "personas", "episodes", "llm_calls"})  # one serializer pass
         values = {
             "evaluation": evaluation_id,
             "status": result.status,
-            "objectives": result.objectives.model_dump() if result.objectives is not None else None,
+            "objectives": dumped["objectives"],
             "metrics": result.metrics, "error": result.error, "reflection": result.reflection,
-            "timings": result.timings, "cost_usd": sum(c.cost_usd for c in calls), "llm_calls": len(calls),
-            "finished_at": utcnow(),
+            "timings": result.timings, "cost_usd": sum(c.cost_usd for c in result.llm_calls),
+            "llm_calls": len(result.llm_calls), "finished_at": now,
         }
         with self.engine.begin() as conn:
             stored = conn.execute(_FINISH_EVALUATION, values).first()
             if stored is None:
                 raise InputError(f"no evaluations row with id {evaluation_id}")
-            self._insert(conn, PersonaRow, [{"evaluation_id": evaluation_id, **p.model_dump()} for p in result.personas])
-            self._insert(conn, EpisodeRow, [{"evaluation_id": evaluation_id, **e.model_dump()} for e in result.episodes])
-            self._insert(conn, LLMCallRow, self._call_rows(stored.run_id, evaluation_id, calls))
+            self._insert(conn, PersonaRow, [{"evaluation_id": evaluation_id, **p} for p in dumped["personas"]])
+            self._insert(conn, EpisodeRow, [{"evaluation_id": evaluation_id, **e} for e in dumped["episodes"]])
+            self._insert(conn, LLMCallRow, [{**c, "run_id": stored.run_id, "evaluation_id": evaluation_id,
+                                             "created_at": c["created_at"] or now} for c in dumped["llm_calls"]])
             if progress is not None:
                 self._insert(conn, MigrationRow, self._migration_rows(stored.run_id, progress.migrations,
                                                                       progress.evaluations))
