@@ -9,6 +9,7 @@ diff checks (duplicate and near-duplicate) and the child's insert.
 
     python bench/driver.py                  # 1,000 evaluations, in flight 64
     python bench/driver.py --evaluations 300 --profile   # cProfile's top functions on stderr
+    git archive OLD | tar -x -C /tmp/old && python bench/driver.py --baseline /tmp/old   # side by side
 
 Ends with `RESULT driver_evaluations_per_s <x>` (goal >= 100: at a 60 s evaluation, one driver then
 keeps 6,000 evaluations in flight). Also prints the driver's peak RSS (goal < 500 MB at 1,000).
@@ -19,10 +20,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import os
 import pstats
 import random
 import re
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -55,7 +58,8 @@ class InstantMutator:
         self.rng = random.Random(seed)
         self.calls = 0
 
-    async def acomplete(self, role: str, messages: list[dict[str, Any]], seed: int | None = None) -> Answer:
+    async def acomplete(self, role: str, messages: list[dict[str, Any]], seed: int | None = None,
+                        model: str | None = None) -> Answer:
         self.calls += 1
         parent = _parent_code(messages[-1]["content"])
         constants = ", ".join(str(self.rng.randrange(10**6)) for _ in range(24))
@@ -111,8 +115,9 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_driver(evaluations: int, in_flight: int, root: Path, profile: bool) -> tuple[float, int]:
-    """Evaluations per second of one engine run to `evaluations`, and how many mutator calls it made."""
+def run_driver(evaluations: int, in_flight: int, root: Path, profile: bool) -> tuple[float, float, int]:
+    """Evaluations per second of one engine run to `evaluations`, the driver's CPU seconds per
+    evaluation, and how many mutator calls it made."""
     config = RunConfig(
         name="driverbench", seed=3, runs_dir=str(root),
         tasks={"max_tasks": 3, "batch_size": 2, "personas_per_task": 3},
@@ -126,19 +131,29 @@ def run_driver(evaluations: int, in_flight: int, root: Path, profile: bool) -> t
     engine = EvolutionEngine(config, store, InstantExecutor(seed=7), mutator, load_domain("retail")[:3], str(root))  # type: ignore[arg-type]
     engine.bootstrap()
     profiler = cProfile.Profile() if profile else None
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     if profiler is not None:
         profiler.enable()
     stats = asyncio.run(engine.run())
     if profiler is not None:
         profiler.disable()
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     store.close()
     if profiler is not None:
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(60)
     if stats.finished != evaluations or stats.failed:
         raise RuntimeError(f"the bench run stopped early: {stats}")
-    return stats.finished / elapsed, mutator.calls
+    return stats.finished / elapsed, cpu / stats.finished, mutator.calls
+
+
+def baseline_rate(path: str, evaluations: int, in_flight: int) -> tuple[float, float]:
+    """This bench run on the evopersona package under `path` (older code) in a subprocess:
+    its evaluations per second and CPU ms per evaluation."""
+    command = [sys.executable, __file__, "--evaluations", str(evaluations), "--in-flight", str(in_flight)]
+    output = subprocess.run(command, env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True, check=True).stdout
+    rate = float(re.findall(r"^RESULT driver_evaluations_per_s (\S+)$", output, re.MULTILINE)[-1])
+    cpu_ms = float(re.findall(r"^driver CPU per evaluation: (\S+) ms", output, re.MULTILINE)[-1])
+    return rate, cpu_ms
 
 
 def main() -> None:
@@ -146,14 +161,22 @@ def main() -> None:
     parser.add_argument("--evaluations", type=int, default=1000)
     parser.add_argument("--in-flight", type=int, default=64)
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions on stderr")
+    parser.add_argument("--baseline", metavar="DIR", help="also run on the evopersona package in DIR (e.g. an "
+                        "export of an older commit), right after this run, and print the ratio")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="driverbench-") as tmp:
-        rate, calls = run_driver(args.evaluations, args.in_flight, Path(tmp), args.profile)
+        rate, cpu, calls = run_driver(args.evaluations, args.in_flight, Path(tmp), args.profile)
     rss = peak_rss_mb()
-    print(f"driver: {args.evaluations} instant evaluations, in flight {args.in_flight}, {calls} mutator calls")
+    print(f"driver: {args.evaluations} instant evaluations, in flight {args.in_flight}, {calls} mutator calls, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"driver CPU per evaluation: {cpu * 1000:.1f} ms (one free core: {1 / cpu:.0f} evaluations/s)")
     print(f"driver evaluations per second: {rate:.1f} (goal >= 100; at 60 s per evaluation one driver keeps "
           f"{rate * 60:.0f} evaluations in flight)")
     print(f"driver peak RSS: {rss:.0f} MB over {args.evaluations} evaluations (goal < 500 MB)")
+    if args.baseline:
+        old_rate, old_cpu_ms = baseline_rate(args.baseline, args.evaluations, args.in_flight)
+        print(f"baseline ({args.baseline}): {old_rate:.1f} evaluations/s, {old_cpu_ms:.1f} ms CPU per evaluation; "
+              f"this code {rate / old_rate:.1f}x the throughput, {old_cpu_ms / (cpu * 1000):.1f}x less CPU")
     print(f"RESULT driver_evaluations_per_s {rate:.1f}")
 
 

@@ -134,3 +134,62 @@ def summarise(records: Sequence[ProgramRecord]) -> FrontSummary:
         best_score=best.score if best else None,
         best_program_id=best.program_id if best else None,
     )
+
+
+def _dominates(a: ProgramRecord, b: ProgramRecord) -> bool:
+    return (a.human_likeness >= b.human_likeness and a.coverage >= b.coverage
+            and (a.human_likeness > b.human_likeness or a.coverage > b.coverage))
+
+
+class Front:
+    """`summarise` over every record added so far, kept up to date one insert at a time.
+
+    The driver summarises after every evaluation; recomputing the front from the whole archive made
+    each evaluation cost more as the archive grew. A new feasible record either is dominated by the
+    front (nothing changes) or joins it and evicts what it dominates; the hypervolume is recomputed
+    only when the front changed, over the front in the archive's order, as `summarise` does. A record
+    that replaces an earlier one for the same program rebuilds the front from scratch."""
+
+    def __init__(self) -> None:
+        self._records: dict[int, ProgramRecord] = {}
+        self._order: dict[int, int] = {}
+        self._front: dict[int, ProgramRecord] = {}
+        self._best: ProgramRecord | None = None
+        self._hypervolume: float | None = 0.0
+
+    def add(self, record: ProgramRecord) -> None:
+        replaced = self._records.get(record.program_id)
+        self._records[record.program_id] = record
+        self._order.setdefault(record.program_id, len(self._order))
+        if replaced is not None:
+            self._rebuild()
+        elif record.feasible:
+            self._insert(record)
+
+    def _insert(self, record: ProgramRecord) -> None:
+        if self._best is None or (record.score, -record.program_id) > (self._best.score, -self._best.program_id):
+            self._best = record
+        if any(_dominates(member, record) for member in self._front.values()):
+            return
+        for pid in [pid for pid, member in self._front.items() if _dominates(record, member)]:
+            del self._front[pid]
+        self._front[record.program_id] = record
+        self._hypervolume = None
+
+    def _rebuild(self) -> None:
+        self._front, self._best, self._hypervolume = {}, None, None
+        for record in self._records.values():
+            if record.feasible:
+                self._insert(record)
+
+    def summary(self) -> FrontSummary:
+        if self._hypervolume is None:
+            front = sorted(self._front.values(), key=lambda r: self._order[r.program_id])
+            self._hypervolume = hypervolume(_points(front))
+        best = self._best
+        return FrontSummary(
+            front_size=len(self._front),
+            hypervolume=self._hypervolume,
+            best_score=best.score if best else None,
+            best_program_id=best.program_id if best else None,
+        )

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from evopersona.config import RunConfig
 from evopersona.evaluation.models import EvaluationJob, EvaluationOutcome
-from evopersona.evolve.archive import ProgramRecord, summarise
+from evopersona.evolve.archive import Front, ProgramRecord
 from evopersona.evolve.bandit import ModelBandit
 from evopersona.evolve.diff import ChildChecks, MutationRejected, NearDuplicateIndex, apply_mutation
 from evopersona.evolve.executor import Executor
@@ -28,7 +28,7 @@ from evopersona.evolve.seeds import load_seed_code
 from evopersona.evolve.strategy import ParentPolicy
 from evopersona.llm.errors import BudgetExceeded, LLMCallFailed
 from evopersona.llm.gateway import Gateway
-from evopersona.store.models import Objectives
+from evopersona.store.models import Objectives, ProgressIn
 from evopersona.store.store import Store
 from evopersona.store.tables import EvaluationRow, ProgramRow
 from evopersona.tasks import Task
@@ -77,6 +77,7 @@ class EvolutionEngine:
         self.on_update = on_update
         self.stats = EngineStats()
         self.islands = Islands(config.search, seed=config.seed)
+        self.front = Front()
         self.parents = ParentPolicy(config.search, self.islands, seed=config.seed)
         self.bandit = ModelBandit(config.llm.mutator_models())
         self._awaiting_reward: dict[int, tuple[str, float]] = {}  # child id -> (model, parent score)
@@ -148,7 +149,9 @@ class EvolutionEngine:
         if reward is not None and parsed.feasible:
             self.bandit.reward(reward[0], parsed.score - reward[1])
         self._objectives[program.id] = parsed
-        self.islands.add(ProgramRecord.from_objectives(program.id, program.island, parsed))
+        record = ProgramRecord.from_objectives(program.id, program.island, parsed)
+        self.islands.add(record)
+        self.front.add(record)
         if parsed.feasible and (self.stats.best_score is None or parsed.score > self.stats.best_score + 1e-9):
             self.stats.best_score = parsed.score
             self.stats.best_program_id = program.id
@@ -157,7 +160,7 @@ class EvolutionEngine:
             self.stats.evaluations_since_best += 1
 
     def _refresh_front(self) -> None:
-        summary = summarise(list(self.islands.records.values()))
+        summary = self.front.summary()
         self.stats.front_size = summary.front_size
         self.stats.hypervolume = summary.hypervolume
 
@@ -245,16 +248,14 @@ class EvolutionEngine:
             program = self._programs[evaluation.program_id]
             self.store.start_evaluation(evaluation.id)
         else:
-            program = await self._propose_child()
-            evaluation = self.store.add_evaluation(program.id, status="running")
+            program, evaluation = await self._propose_child()
         outcome = await self._evaluate(program)
-        self.store.finish_evaluation(evaluation.id, outcome.result)
         self._account(outcome)
         if outcome.result.metrics.get("budget_exhausted"):
             self.stats.stop_reason = "budget"
             self._stopping = True
         self._absorb(program, outcome.result.status, _objectives_dict(outcome), outcome.result.reflection)
-        self._after_evaluation()
+        self.store.finish_evaluation(evaluation.id, outcome.result, self._progress())
 
     def _account(self, outcome: EvaluationOutcome) -> None:
         for call in outcome.result.llm_calls:
@@ -262,20 +263,18 @@ class EvolutionEngine:
             self.stats.tokens += call.tokens_in + call.tokens_out
             self.stats.cost_usd += call.cost_usd
 
-    def _after_evaluation(self) -> None:
+    def _progress(self) -> ProgressIn:
+        """Migrate when due and update the front: the search's progress, committed with the evaluation."""
+        moves: list[Migration] = []
         if self.islands.migration_due(self.stats.finished):
             moves = self.islands.migrate(self.stats.finished)
-            if moves:
-                self.store.record_migrations(
-                    self.run_id, [(m.program_id, m.from_island, m.to_island) for m in moves], evaluations=self.stats.finished
-                )
         self._refresh_front()
-        self.store.record_history(
-            self.run_id,
+        return ProgressIn(
             evaluations=self.stats.finished,
             best_score=self.stats.best_score,
             hypervolume=self.stats.hypervolume,
             front_size=self.stats.front_size,
+            migrations=[(m.program_id, m.from_island, m.to_island) for m in moves],
         )
 
     def _job_tasks(self) -> list[Task]:
@@ -298,8 +297,9 @@ class EvolutionEngine:
         )
         return await self.executor.submit(job)
 
-    async def _propose_child(self) -> ProgramRow:
-        """Mutate a selected parent until a child passes the checks (another parent on each retry)."""
+    async def _propose_child(self) -> tuple[ProgramRow, EvaluationRow]:
+        """Mutate a selected parent until a child passes the checks (another parent on each retry);
+        the child is stored with its running evaluation."""
         last_reason: str | None = None
         for _attempt in range(self.config.search.max_mutation_attempts):
             island = self.islands.next_island()
@@ -342,7 +342,7 @@ class EvolutionEngine:
                 continue
             finally:
                 self._record_driver_calls()
-            program, created = self.store.add_program(
+            program, evaluation = self.store.add_child(
                 self.run_id,
                 child.code,
                 parent_ids=[parent.id, *(r.program_id for r in inspirations)],
@@ -352,7 +352,7 @@ class EvolutionEngine:
                 model=model,
                 generation=parent.generation + 1,
             )
-            if not created:
+            if evaluation is None:
                 self._reject(parent.id, "duplicate", f"same code as program {program.id}")
                 continue
             self._remember_program(program)
@@ -360,7 +360,7 @@ class EvolutionEngine:
                 self.novelty.add(program.id, program.code, descriptor)
             parent_objectives = self._objectives.get(parent.id)
             self._awaiting_reward[program.id] = (model, parent_objectives.score if parent_objectives else 0.0)
-            return program
+            return program, evaluation
         raise _NoChild(f"{self.config.search.max_mutation_attempts} mutation attempts in a row were rejected: {last_reason}")
 
     async def _novelty_check(self, parent: ProgramRow, code: str) -> Descriptor | None:

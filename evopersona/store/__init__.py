@@ -10,6 +10,7 @@ from evopersona.store.models import (
     LLMTotals,
     Objectives,
     PersonaIn,
+    ProgressIn,
     RoleTotals,
 )
 from evopersona.store.store import Store
@@ -40,6 +41,7 @@ __all__ = [
     "PersonaIn",
     "PersonaRow",
     "ProgramRow",
+    "ProgressIn",
     "RoleTotals",
     "RunRow",
     "Store",

@@ -71,6 +71,17 @@ class EvaluationResult(BaseModel):
     llm_calls: list[LLMCallIn] = Field(default_factory=list)
 
 
+class ProgressIn(BaseModel):
+    """The search after a finished evaluation: its history row and the migrations that evaluation
+    triggered, committed with the evaluation itself."""
+
+    evaluations: int
+    best_score: float | None
+    hypervolume: float
+    front_size: int
+    migrations: list[tuple[int, int, int]] = Field(default_factory=list)  # (program_id, from_island, to_island)
+
+
 class RoleTotals(BaseModel):
     calls: int = 0
     tokens_in: int = 0

@@ -5,10 +5,11 @@ loses at most the evaluations still in flight; the service and reports only read
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any, Self
 
-from sqlalchemy import case, func, insert
+from sqlalchemy import Connection, Insert, Table, bindparam, case, func, insert, update
 from sqlmodel import Session, SQLModel, col, select
 
 from evopersona.errors import InputError
@@ -19,6 +20,7 @@ from evopersona.store.models import (
     EvaluationResult,
     LLMCallIn,
     LLMTotals,
+    ProgressIn,
     RoleTotals,
 )
 from evopersona.store.tables import (
@@ -33,6 +35,26 @@ from evopersona.store.tables import (
     RunRow,
     utcnow,
 )
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined,no-any-return]
+
+
+@functools.cache
+def _insert_statement(model: type[SQLModel]) -> Insert:
+    return insert(_table(model))
+
+
+_PROGRAMS, _EVALUATIONS = _table(ProgramRow), _table(EvaluationRow)
+# built once: the driver runs these for every child, and building a statement costs more than running it
+_PROGRAM_BY_HASH = select(_PROGRAMS.c.id).where(_PROGRAMS.c.run_id == bindparam("run"),
+                                                _PROGRAMS.c.code_hash == bindparam("digest"))
+_PROGRAM_RUN = select(_PROGRAMS.c.run_id).where(_PROGRAMS.c.id == bindparam("program"))
+_INSERT_PROGRAM = _insert_statement(ProgramRow)
+_INSERT_EVALUATION = _insert_statement(EvaluationRow)
+_FINISH_EVALUATION = (update(_EVALUATIONS).where(_EVALUATIONS.c.id == bindparam("evaluation"))
+                      .returning(*_EVALUATIONS.c))
 
 
 class Store:
@@ -102,21 +124,55 @@ class Store:
 
         Returns (row, created): created is False for a duplicate.
         """
+        with self.engine.begin() as conn:
+            row, created = self._insert_program(conn, run_id, code, parent_ids, island, mutation_kind,
+                                                mutation_angle, model, generation)
+        return row, created
+
+    def add_child(
+        self,
+        run_id: int,
+        code: str,
+        *,
+        parent_ids: Sequence[int],
+        island: int,
+        mutation_kind: str | None,
+        mutation_angle: str | None,
+        model: str | None,
+        generation: int,
+    ) -> tuple[ProgramRow, EvaluationRow | None]:
+        """A new program with its running evaluation, in one transaction; (the existing row, None)
+        when the run already holds the same normalised code."""
+        with self.engine.begin() as conn:
+            row, created = self._insert_program(conn, run_id, code, parent_ids, island, mutation_kind,
+                                                mutation_angle, model, generation)
+            if not created:
+                return row, None
+            return row, self._insert_evaluation(conn, run_id, row.id, "running")  # type: ignore[arg-type]
+
+    def _insert_program(self, conn: Connection, run_id: int, code: str, parent_ids: Sequence[int], island: int,
+                        mutation_kind: str | None, mutation_angle: str | None, model: str | None,
+                        generation: int) -> tuple[ProgramRow, bool]:
         digest = code_hash(code)
-        with self._session() as session:
-            existing = session.exec(
-                select(ProgramRow).where(ProgramRow.run_id == run_id, ProgramRow.code_hash == digest)
-            ).first()
-            if existing is not None:
-                return existing, False
-            row = ProgramRow(
-                run_id=run_id, code=code, code_hash=digest, parent_ids=list(parent_ids), island=island,
-                mutation_kind=mutation_kind, mutation_angle=mutation_angle, model=model, generation=generation,
-            )
-            session.add(row)
-            session.commit()
-            session.refresh(row)
-            return row, True
+        existing = conn.execute(_PROGRAM_BY_HASH, {"run": run_id, "digest": digest}).first()
+        if existing is not None:
+            with Session(conn) as session:
+                return self._require(session, ProgramRow, existing.id), False
+        values = {"run_id": run_id, "code": code, "code_hash": digest, "parent_ids": list(parent_ids),
+                  "island": island, "mutation_kind": mutation_kind, "mutation_angle": mutation_angle,
+                  "model": model, "generation": generation, "created_at": utcnow()}
+        inserted = conn.execute(_INSERT_PROGRAM, values)
+        return ProgramRow(id=inserted.inserted_primary_key[0], **values), True
+
+    @staticmethod
+    def _insert_evaluation(conn: Connection, run_id: int, program_id: int, status: str) -> EvaluationRow:
+        now = utcnow()
+        values = {"run_id": run_id, "program_id": program_id, "status": status, "objectives": None,
+                  "metrics": {}, "error": None, "reflection": None, "timings": {}, "cost_usd": 0.0,
+                  "llm_calls": 0, "created_at": now, "started_at": now if status == "running" else None,
+                  "finished_at": None}
+        inserted = conn.execute(_INSERT_EVALUATION, values)
+        return EvaluationRow(id=inserted.inserted_primary_key[0], **values)
 
     def get_program(self, program_id: int) -> ProgramRow | None:
         with self._session() as session:
@@ -150,14 +206,11 @@ class Store:
     def add_evaluation(self, program_id: int, *, status: str = "pending") -> EvaluationRow:
         if status not in ("pending", "running"):
             raise InputError(f"a new evaluation is pending or running, not {status!r}")
-        with self._session() as session:
-            program = self._require(session, ProgramRow, program_id)
-            row = EvaluationRow(run_id=program.run_id, program_id=program_id, status=status,
-                                started_at=utcnow() if status == "running" else None)
-            session.add(row)
-            session.commit()
-            session.refresh(row)
-            return row
+        with self.engine.begin() as conn:
+            run_id = conn.execute(_PROGRAM_RUN, {"program": program_id}).scalar_one_or_none()
+            if run_id is None:
+                raise InputError(f"no programs row with id {program_id}")
+            return self._insert_evaluation(conn, run_id, program_id, status)
 
     def start_evaluation(self, evaluation_id: int) -> EvaluationRow:
         with self._session() as session:
@@ -168,35 +221,43 @@ class Store:
             session.commit()
             return row
 
-    def finish_evaluation(self, evaluation_id: int, result: EvaluationResult) -> EvaluationRow:
-        """Write the outcome, personas, episodes and LLM calls of one evaluation in one transaction."""
-        with self._session() as session:
-            row = self._require(session, EvaluationRow, evaluation_id)
-            calls = [LLMCallIn.model_validate(c, from_attributes=True) for c in result.llm_calls]
-            row.status = result.status
-            row.objectives = result.objectives.model_dump() if result.objectives is not None else None
-            row.metrics = result.metrics
-            row.error = result.error
-            row.reflection = result.reflection
-            row.timings = result.timings
-            row.cost_usd = sum(c.cost_usd for c in calls)
-            row.llm_calls = len(calls)
-            row.finished_at = utcnow()
-            session.add(row)
-            # bulk inserts of plain rows: building an ORM object per persona, episode and call cost
-            # the driver more than the commit itself
-            self._insert(session, PersonaRow, [{"evaluation_id": evaluation_id, **p.model_dump()} for p in result.personas])
-            self._insert(session, EpisodeRow, [{"evaluation_id": evaluation_id, **e.model_dump()} for e in result.episodes])
-            self._insert(session, LLMCallRow, self._call_rows(row.run_id, evaluation_id, calls))
-            session.commit()
-            return row
+    def finish_evaluation(self, evaluation_id: int, result: EvaluationResult,
+                          progress: ProgressIn | None = None) -> EvaluationRow:
+        """Write the outcome, personas, episodes and LLM calls of one evaluation in one transaction,
+        with the search's progress after it (history row and migrations) when given.
+
+        Plain Core statements: building an ORM object per persona, episode and call, and reloading
+        rows the caller already holds, cost the driver more than the commit itself."""
+        now = utcnow()
+        dumped = result.model_dump(include={"objectives", "personas", "episodes", "llm_calls"})  # one serializer pass
+        values = {
+            "evaluation": evaluation_id,
+            "status": result.status,
+            "objectives": dumped["objectives"],
+            "metrics": result.metrics, "error": result.error, "reflection": result.reflection,
+            "timings": result.timings, "cost_usd": sum(c.cost_usd for c in result.llm_calls),
+            "llm_calls": len(result.llm_calls), "finished_at": now,
+        }
+        with self.engine.begin() as conn:
+            stored = conn.execute(_FINISH_EVALUATION, values).first()
+            if stored is None:
+                raise InputError(f"no evaluations row with id {evaluation_id}")
+            self._insert(conn, PersonaRow, [{"evaluation_id": evaluation_id, **p} for p in dumped["personas"]])
+            self._insert(conn, EpisodeRow, [{"evaluation_id": evaluation_id, **e} for e in dumped["episodes"]])
+            self._insert(conn, LLMCallRow, [{**c, "run_id": stored.run_id, "evaluation_id": evaluation_id,
+                                             "created_at": c["created_at"] or now} for c in dumped["llm_calls"]])
+            if progress is not None:
+                self._insert(conn, MigrationRow, self._migration_rows(stored.run_id, progress.migrations,
+                                                                      progress.evaluations))
+                self._insert(conn, HistoryRow, [{"run_id": stored.run_id, **progress.model_dump(exclude={"migrations"}),
+                                                 "created_at": utcnow()}])
+        return EvaluationRow(**stored._asdict())
 
     def record_llm_calls(self, run_id: int, calls: Iterable[Any], *, evaluation_id: int | None = None) -> int:
         """Store LLM calls made outside an evaluation (the mutator's); returns how many were written."""
         rows = self._call_rows(run_id, evaluation_id, [LLMCallIn.model_validate(c, from_attributes=True) for c in calls])
-        with self._session() as session:
-            self._insert(session, LLMCallRow, rows)
-            session.commit()
+        with self.engine.begin() as conn:
+            self._insert(conn, LLMCallRow, rows)
         return len(rows)
 
     def get_evaluation(self, evaluation_id: int) -> EvaluationRow | None:
@@ -276,10 +337,8 @@ class Store:
 
     def record_migrations(self, run_id: int, moves: Iterable[tuple[int, int, int]], *, evaluations: int) -> None:
         """Store (program_id, from_island, to_island) moves made after `evaluations` evaluations."""
-        with self._session() as session:
-            session.add_all(MigrationRow(run_id=run_id, program_id=p, from_island=a, to_island=b, evaluations=evaluations)
-                            for p, a, b in moves)
-            session.commit()
+        with self.engine.begin() as conn:
+            self._insert(conn, MigrationRow, self._migration_rows(run_id, moves, evaluations))
 
     def migrations(self, run_id: int) -> list[MigrationRow]:
         with self._session() as session:
@@ -298,13 +357,11 @@ class Store:
 
     def record_history(self, run_id: int, *, evaluations: int, best_score: float | None,
                        hypervolume: float, front_size: int) -> HistoryRow:
-        with self._session() as session:
-            row = HistoryRow(run_id=run_id, evaluations=evaluations, best_score=best_score,
-                             hypervolume=hypervolume, front_size=front_size)
-            session.add(row)
-            session.commit()
-            session.refresh(row)
-            return row
+        values = {"run_id": run_id, "evaluations": evaluations, "best_score": best_score,
+                  "hypervolume": hypervolume, "front_size": front_size, "created_at": utcnow()}
+        with self.engine.begin() as conn:
+            inserted = conn.execute(insert(_table(HistoryRow)).values(values))
+        return HistoryRow(id=inserted.inserted_primary_key[0], **values)
 
     def history(self, run_id: int) -> list[HistoryRow]:
         with self._session() as session:
@@ -345,9 +402,14 @@ class Store:
         ]
 
     @staticmethod
-    def _insert(session: Session, table: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    def _migration_rows(run_id: int, moves: Iterable[tuple[int, int, int]], evaluations: int) -> list[dict[str, Any]]:
+        return [{"run_id": run_id, "program_id": p, "from_island": a, "to_island": b, "evaluations": evaluations,
+                 "created_at": utcnow()} for p, a, b in moves]
+
+    @staticmethod
+    def _insert(conn: Connection, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
         if rows:
-            session.execute(insert(table), rows)
+            conn.execute(_insert_statement(model), rows)
 
     @staticmethod
     def _require(session: Session, table: type[Any], row_id: int) -> Any:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import random
 
 import numpy as np
 import pytest
 
 from evopersona.evolve.archive import (
+    Front,
     ProgramRecord,
     crowding_distance,
     hypervolume,
@@ -92,3 +94,20 @@ def test_record_from_objectives() -> None:
     o = Objectives(human_likeness=0.7, coverage=0.3, task_preservation=0.95, score=0.5, feasible=True)
     r = ProgramRecord.from_objectives(9, 2, o)
     assert (r.program_id, r.island, r.point, r.score, r.feasible) == (9, 2, (0.7, 0.3), 0.5, True)
+
+
+def test_incremental_front_equals_the_whole_archive_summary_after_every_insert() -> None:
+    rng = random.Random(12)
+    grid = [i / 8 for i in range(9)]  # coarse values: ties, identical points and dominated repeats
+    records: dict[int, ProgramRecord] = {}
+    front = Front()
+    for step in range(600):
+        pid = step
+        if step % 9 == 0 and records:  # a re-evaluation, often of a program on the front
+            on_front = [r.program_id for r in pareto_front(list(records.values()))]
+            pid = rng.choice(on_front if on_front and rng.random() < 0.7 else sorted(records))
+        record = rec(pid, rng.choice(grid), rng.choice(grid), pres=rng.choice([1.0, 1.0, 1.0, 0.5]))
+        records[pid] = record
+        front.add(record)
+        assert front.summary() == summarise(list(records.values()))
+    assert front.summary().front_size > 1

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
+import random
+import re
+
 import pytest
 
 from evopersona.evolve.diff import (
@@ -14,7 +18,7 @@ from evopersona.evolve.diff import (
     extract_rewrite,
     parse_blocks,
 )
-from evopersona.store import code_hash
+from evopersona.store import code_hash, normalise_code
 
 PARENT = '''"""Seed generator."""
 AXES = [
@@ -163,3 +167,27 @@ def test_untagged_fence_rewrite_and_prose_only_reply() -> None:
     with pytest.raises(MutationRejected) as rejected:
         apply_mutation(PARENT, "To improve the personas, make them more human and varied.", CHECKS)
     assert rejected.value.kind == "unparseable" and "no SEARCH/REPLACE block" in rejected.value.reason
+
+
+def test_near_duplicate_index_finds_what_comparing_with_every_program_finds() -> None:
+    rng = random.Random(4)
+    base = [f"v{i} = {rng.randrange(100)}\n" for i in range(40)]
+    index, known, found = NearDuplicateIndex(threshold=0.95), [], []
+    for step in range(70):
+        lines = list(rng.choice(known)[1].splitlines(keepends=True)) if known else list(base)
+        for _ in range(rng.choice([1, 1, 2, 6])):
+            lines[rng.randrange(len(lines))] = f"w{rng.randrange(9)} = {rng.randrange(100)}\n"
+        code = "".join(lines)
+        tokens = re.findall(r"\w+|[^\w\s]", normalise_code(code))
+        expected = None
+        for key, other in known:
+            ratio = difflib.SequenceMatcher(None, re.findall(r"\w+|[^\w\s]", normalise_code(other)), tokens,
+                                            autojunk=False).ratio()
+            if ratio >= 0.95:
+                expected = (key, ratio)
+                break
+        assert index.closest_above_threshold(code) == expected
+        found.append(expected is not None)
+        index.add(str(step), code)
+        known.append((str(step), code))
+    assert 5 < sum(found) < 65  # both outcomes well represented

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import random
 from collections import Counter
 
 import pytest
 
 from evopersona.config import SearchConfig
-from evopersona.evolve.archive import ProgramRecord
-from evopersona.evolve.islands import Islands, Migration
+from evopersona.evolve.archive import ProgramRecord, rank_programs
+from evopersona.evolve.islands import Islands, Migration, _weight
 
 
 def rec(pid: int, island: int, hl: float, cov: float, *, pres: float = 1.0) -> ProgramRecord:
@@ -103,3 +105,53 @@ def test_inspirations_are_island_top_then_most_different() -> None:
     assert [r.program_id for r in picks] == [1, 3, 10]
     assert islands.inspirations(parent, 0, count=0) == []
     assert len(make([rec(1, 0, 0.5, 0.5)]).inspirations(rec(1, 0, 0.5, 0.5), 0)) == 0
+
+
+def _reference_parent(pool: list[ProgramRecord], rng: random.Random, config: SearchConfig) -> ProgramRecord:
+    """Parent selection recomputed from scratch, as before islands cached their rankings."""
+    draw = rng.random()
+    if draw < config.exploitation_ratio:
+        ranked = rank_programs(pool)
+        return rng.choice([r.record for r in ranked if r.rank == ranked[0].rank])
+    if draw < config.exploitation_ratio + config.exploration_ratio:
+        return rng.choice(pool)
+    return rng.choices(pool, weights=[_weight(r) for r in pool], k=1)[0]
+
+
+def _reference_inspirations(records: dict[int, ProgramRecord], members: list[ProgramRecord], parent: ProgramRecord,
+                            wanted: int) -> list[ProgramRecord]:
+    chosen = [r.record for r in rank_programs(members) if r.record.program_id != parent.program_id][:math.ceil(wanted / 2)]
+    taken = {parent.program_id, *(r.program_id for r in chosen)}
+    candidates = [r for r in records.values() if r.feasible and r.program_id not in taken]
+    anchors = [parent, *chosen]
+    while len(chosen) < wanted and candidates:
+        far = max(candidates, key=lambda r: (min(math.dist(r.point, a.point) for a in anchors), -r.program_id))
+        chosen.append(far)
+        anchors.append(far)
+        candidates.remove(far)
+    return chosen
+
+
+def test_cached_selection_matches_selection_from_scratch_as_the_archive_changes() -> None:
+    config = SearchConfig(islands=3, inspirations=3, migration_interval=15, migration_rate=0.3)
+    islands = Islands(config, seed=5)
+    reference_rng = random.Random(5)
+    records: dict[int, ProgramRecord] = {}
+    membership: list[dict[int, None]] = [{}, {}, {}]
+    data = random.Random(9)
+    grid = [i / 6 for i in range(7)]  # coarse values: ties in rank, crowding and distance
+    for step in range(400):
+        pid = data.choice(sorted(records)) if step % 11 == 0 and records else step  # some re-evaluations
+        island = records[pid].island if pid in records else data.randrange(3)
+        records[pid] = rec(pid, island, data.choice(grid), data.choice(grid), pres=data.choice([1.0, 1.0, 0.5]))
+        membership[island][pid] = None
+        islands.add(records[pid])
+        if islands.migration_due(step):
+            for move in islands.migrate(step):
+                membership[move.to_island][move.program_id] = None
+        target = data.randrange(3)
+        members = [records[p] for p in membership[target]]
+        parent = islands.select_parent(target)
+        assert parent == _reference_parent(members or list(records.values()), reference_rng, config)
+        assert islands.inspirations(parent, target) == _reference_inspirations(records, members, parent, 3)
+        assert islands.ranking(target) == rank_programs(members)
