@@ -63,7 +63,12 @@ class WorkersLost(WorkFailed):
 
 
 class RayExecutor:
-    """Evaluations as Ray tasks, retried when a worker process or node dies."""
+    """Evaluations as Ray tasks, retried when a worker process or node dies.
+
+    A task asks for 1 / `ray.evaluations_per_cpu` of a CPU. With 1, a worker runs one evaluation at
+    a time and the LLM idles through that evaluation's CPU stages (sandbox runs, fitness,
+    reflection, result return); with 2, a second worker process on the same CPU talks to the LLM
+    meanwhile (bench/evolve.py measures the LLM busy share both ways)."""
 
     def __init__(self, config: RayConfig) -> None:
         import ray
@@ -85,7 +90,7 @@ class RayExecutor:
                 raise WorkFailed(f"could not start or join Ray (address={config.address!r}): {exc}") from None
             self._owns_ray = True
         self._local = config.address is None
-        self._remote = ray.remote(max_retries=config.max_retries, num_cpus=1)(run_ticket)
+        self._remote = ray.remote(max_retries=config.max_retries, num_cpus=1 / config.evaluations_per_cpu)(run_ticket)
         self._refs: dict[str, Any] = {}
         self._context: tuple[RunConfig, str] | None = None
         self._tasks: dict[int, tuple[Task, str]] = {}

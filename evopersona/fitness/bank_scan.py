@@ -146,10 +146,10 @@ class BankScanner:
 
     def __init__(self, named_banks: dict[str, list[str]]) -> None:
         self.names = list(named_banks)
-        if len(self.names) > 31:
-            raise ValueError("at most 31 banks fit the candidate tables")
-        self.first = np.zeros(1 << KEY_BITS, dtype=np.int32)
-        self.single = np.zeros(1 << KEY_BITS, dtype=np.int32)
+        if len(self.names) > 16:
+            raise ValueError("at most 16 banks fit the candidate tables (one bit each)")
+        self.first = np.zeros(1 << KEY_BITS, dtype=np.uint16)
+        self.single = np.zeros(1 << KEY_BITS, dtype=np.uint16)
         self.pairs: list[np.ndarray] = []
         self.worded: list[re.Pattern[str] | None] = []
         self.scans: list[list[re.Pattern[str]]] = []
