@@ -21,9 +21,9 @@ measures only its evolution phase, read back from the database (evaluation start
    every 0.2 s and each sample's average is capped (uncapped figures are printed too).
    Side by side in one run: the baseline with ray.evaluations_per_cpu = 1 and search.in_flight =
    W + 1 (one evaluation waits in Ray's queue; the figure measured before), then
-   ray.evaluations_per_cpu = 2 (`--evaluations-per-cpu`): a second worker process per CPU runs the
-   waiting evaluation at once, so its sandbox runs and episodes overlap the CPU stages (fitness,
-   reflection, result return) of the one before, which left the LLM idle. `--repeat N` runs N
+   ray.evaluations_per_cpu = 2 (`--evaluations-per-cpu`) and search.in_flight = 2W: each worker
+   (a threaded Ray actor) runs two evaluations at once, so one's sandbox runs and episodes overlap
+   the CPU stages (fitness, reflection, result return) of the other, which left the LLM idle. `--repeat N` runs N
    such pairs. Also printed: the share in steady state (the span without one evaluation's worth
    of time at each end: ramp-up while a worker is cold, drain when one has no work left).
    Within an evaluation, each task's episodes start as soon as that task's personas exist (both
@@ -372,7 +372,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="user/agent concurrency per worker")
     parser.add_argument("--llm-workers", type=int, default=2)
     parser.add_argument("--llm-in-flight", type=int, default=None,
-                        help="search.in_flight of both busy-share runs (default: workers + 1)")
+                        help="search.in_flight of the busy-share run (default: workers × evaluations per CPU; "
+                        "the baseline has workers + 1)")
     parser.add_argument("--evaluations-per-cpu", type=int, default=2,
                         help="ray.evaluations_per_cpu of the busy-share run (the baseline has 1)")
     parser.add_argument("--repeat", type=int, default=1, help="busy-share pairs (baseline, then the run) to show the noise")
@@ -407,14 +408,14 @@ def main() -> None:
                   f"in {seconds:.0f} s, stop {summary.get('stop_reason')}): {memory.summary()}", flush=True)
 
         workers = args.llm_workers
-        in_flight = args.llm_in_flight or workers + 1
+        in_flight = args.llm_in_flight or workers * args.evaluations_per_cpu
         bound = workers * min(args.concurrency, EPISODES_PER_EVALUATION)
         print(f"LLM busy share: user/agent at a loopback server with {args.latency:g} s latency, "
               f"{args.llm_evaluations} evaluations, W={workers} workers, concurrency {args.concurrency} per role "
               f"per worker; bound = W × min(concurrency, {EPISODES_PER_EVALUATION} episodes/evaluation) = {bound}")
         runs: list[tuple[BusyShare, BusyShare]] = []
         for r in range(args.repeat):
-            pair = (busy_share(runs_dir, f"llm-base-{r}", reference, args, in_flight, 1),
+            pair = (busy_share(runs_dir, f"llm-base-{r}", reference, args, workers + 1, 1),
                     busy_share(runs_dir, f"llm-{r}", reference, args, in_flight, args.evaluations_per_cpu))
             runs.append(pair)
             for label, b in zip(("baseline", "this run"), pair, strict=True):

@@ -171,9 +171,12 @@ def main() -> None:
         print(f"RESULT fingerprint_10k_seconds {fp_time[10_000]:.3f}")
         return
     ppol_time, theirs = timed(lambda: ppol_fingerprints(data[10_000]))
-    ours = fingerprint_many(data[10_000])
+    # ours again right after ppol's (the load may have changed meanwhile): the slower of the two counts
+    after, ours = timed(lambda: fingerprint_many(data[10_000]), repeat=3)
+    ours_time = max(fp_time[10_000], after)
     diff = np.abs(ours - theirs)
-    print(f"ppol fingerprint 10k: {ppol_time:.2f} s  vs ours {fp_time[10_000]:.3f} s")
+    print(f"ppol fingerprint 10k: {ppol_time:.2f} s  vs ours {ours_time:.3f} s "
+          f"(the slower of {fp_time[10_000]:.3f} s before and {after:.3f} s after ppol's)")
     print(f"abs difference vs ppol over 10k dialogues: mean {diff.mean():.5f} (limit {SAME_FEATURES_MEAN_DIFF}), "
           f"max {diff.max():.4f}; dialogues differing in any feature: {(diff.max(axis=1) > 1e-9).mean():.1%}")
     for i, name in enumerate(FEATURE_NAMES):
@@ -184,7 +187,7 @@ def main() -> None:
         print(f"the features differ from ppol's (mean abs difference {diff.mean():.5f} > {SAME_FEATURES_MEAN_DIFF}): "
               "no speed-up is reported")
         raise SystemExit(1)
-    print(f"RESULT fingerprint_speedup_vs_ppol {ppol_time / fp_time[10_000]:.1f}")
+    print(f"RESULT fingerprint_speedup_vs_ppol {ppol_time / ours_time:.1f}")
 
 
 if __name__ == "__main__":
