@@ -13,15 +13,19 @@ measures only its evolution phase, read back from the database (evaluation start
    mutator, judge and reflection stay offline (the server's echo replies are not valid generator
    output). Its replies hold no stop token, so every episode runs to max_turns. The server
    integrates its in-flight request count over time. An episode has one request in flight at a
-   time (user and agent turns alternate) and a worker evaluates one program at a time, so the most
-   that can be in flight is  bound = workers × min(user concurrency, episodes per evaluation).
-   busy share = (average requests in flight from the first request to the last answer) ÷ bound.
-   Side by side in one run: the baseline with search.in_flight = W (what the bench used before),
-   then search.in_flight = W + 1: one evaluation waits in Ray's queue, so a worker that finishes
-   starts the next one at once instead of waiting for the driver to commit the result and propose
-   a child (the driver proposes while the worker talks). `--repeat N` runs N such pairs.
-   Also printed: the share in steady state (the span without one evaluation's worth of time at
-   each end: ramp-up while a worker is cold, drain when one has no work left).
+   time (user and agent turns alternate) and an evaluation has its episodes in flight at most, so
+   the most a worker CPU keeps in flight is  bound = workers × min(user concurrency, episodes per
+   evaluation).  busy share = (average requests in flight from the first request to the last
+   answer, each moment counted up to the bound) ÷ bound. Counting up to the bound keeps the
+   figure at most 1 when two evaluations of one CPU overlap: the in-flight integral is sampled
+   every 0.2 s and each sample's average is capped (uncapped figures are printed too).
+   Side by side in one run: the baseline with ray.evaluations_per_cpu = 1 and search.in_flight =
+   W + 1 (one evaluation waits in Ray's queue; the figure measured before), then
+   ray.evaluations_per_cpu = 2 (`--evaluations-per-cpu`) and search.in_flight = 2W: each worker
+   (a threaded Ray actor) runs two evaluations at once, so one's sandbox runs and episodes overlap
+   the CPU stages (fitness, reflection, result return) of the other, which left the LLM idle. `--repeat N` runs N
+   such pairs. Also printed: the share in steady state (the span without one evaluation's worth
+   of time at each end: ramp-up while a worker is cold, drain when one has no work left).
    Within an evaluation, each task's episodes start as soon as that task's personas exist (both
    runs have this; see evopersona/evaluation/pipeline.py).
 3. Memory: each run prints the driver's and the largest Ray worker's peak RSS (the throughput runs
@@ -47,6 +51,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Self
 
@@ -138,6 +143,15 @@ class CounterSampler(Sampler):
 
     def sample(self) -> None:
         self.samples.append((time.time(), self._read()))
+
+    def capped_rate_between(self, start: float, end: float, cap: float) -> float:
+        """The counter's average growth per second between two wall times, each sampling interval's
+        growth rate counted up to `cap` (nan when not covered)."""
+        inside = [x for x in self.samples if start <= x[0] <= end]
+        if len(inside) < 2:
+            return float("nan")
+        capped = sum(min((v1 - v0) / (t1 - t0), cap) * (t1 - t0) for (t0, v0), (t1, v1) in pairwise(inside) if t1 > t0)
+        return capped / (inside[-1][0] - inside[0][0])
 
     def rate_between(self, start: float, end: float) -> float:
         """The counter's average growth per second between two wall times (nan when not covered)."""
@@ -318,7 +332,9 @@ class BusyShare:
     """One busy-share run: the server's in-flight integral against the bound."""
 
     in_flight: int
+    per_cpu: int
     share: float
+    uncapped: float
     whole: float
     steady: float
     span_s: float
@@ -327,19 +343,22 @@ class BusyShare:
     phase: Phase
 
 
-def busy_share(runs_dir: Path, name: str, reference: Path, args: argparse.Namespace, in_flight: int) -> BusyShare:
+def busy_share(runs_dir: Path, name: str, reference: Path, args: argparse.Namespace, in_flight: int,
+               per_cpu: int) -> BusyShare:
     workers = args.llm_workers
     bound = workers * min(args.concurrency, EPISODES_PER_EVALUATION)
     with (FakeOpenAIProcess(latency_s=args.latency) as server,
-          CounterSampler(lambda: server.stats().in_flight_seconds, every_s=0.5) as in_flight_s):
+          CounterSampler(lambda: server.stats().in_flight_seconds, every_s=0.2) as in_flight_s):
         phase = evolve(runs_dir, name, reference, args.llm_evaluations, workers, in_flight,
-                       llm_overrides(server.base_url, args.concurrency))
+                       [*llm_overrides(server.base_url, args.concurrency), f"ray.evaluations_per_cpu={per_cpu}"])
         stats = server.stats()
     if stats.first_request_at is None or stats.last_request_end_at is None:
         raise RuntimeError("no LLM request reached the fake server")
     # steady state: the span without one evaluation's worth of time at each end (ramp-up, drain)
-    steady = in_flight_s.rate_between(stats.first_request_at + phase.worker_s, stats.last_request_end_at - phase.worker_s)
-    return BusyShare(in_flight=in_flight, share=stats.mean_in_flight() / bound,
+    steady = in_flight_s.capped_rate_between(stats.first_request_at + phase.worker_s,
+                                             stats.last_request_end_at - phase.worker_s, bound)
+    share = in_flight_s.capped_rate_between(stats.first_request_at, stats.last_request_end_at, bound)
+    return BusyShare(in_flight=in_flight, per_cpu=per_cpu, share=share / bound, uncapped=stats.mean_in_flight() / bound,
                      whole=stats.in_flight_seconds / phase.window_s / bound, steady=steady / bound,
                      span_s=stats.last_request_end_at - stats.first_request_at, requests=stats.requests,
                      peak=stats.peak_in_flight, phase=phase)
@@ -353,7 +372,10 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="user/agent concurrency per worker")
     parser.add_argument("--llm-workers", type=int, default=2)
     parser.add_argument("--llm-in-flight", type=int, default=None,
-                        help="search.in_flight of the busy-share run (default: workers + 1)")
+                        help="search.in_flight of the busy-share run (default: workers × evaluations per CPU; "
+                        "the baseline has workers + 1)")
+    parser.add_argument("--evaluations-per-cpu", type=int, default=2,
+                        help="ray.evaluations_per_cpu of the busy-share run (the baseline has 1)")
     parser.add_argument("--repeat", type=int, default=1, help="busy-share pairs (baseline, then the run) to show the noise")
     parser.add_argument("--skip-throughput", action="store_true", help="no throughput runs")
     parser.add_argument("--skip-quickstart", action="store_true", help="no memory measurement of the quickstart")
@@ -386,20 +408,21 @@ def main() -> None:
                   f"in {seconds:.0f} s, stop {summary.get('stop_reason')}): {memory.summary()}", flush=True)
 
         workers = args.llm_workers
-        in_flight = args.llm_in_flight or workers + 1
+        in_flight = args.llm_in_flight or workers * args.evaluations_per_cpu
         bound = workers * min(args.concurrency, EPISODES_PER_EVALUATION)
         print(f"LLM busy share: user/agent at a loopback server with {args.latency:g} s latency, "
               f"{args.llm_evaluations} evaluations, W={workers} workers, concurrency {args.concurrency} per role "
               f"per worker; bound = W × min(concurrency, {EPISODES_PER_EVALUATION} episodes/evaluation) = {bound}")
         runs: list[tuple[BusyShare, BusyShare]] = []
         for r in range(args.repeat):
-            pair = (busy_share(runs_dir, f"llm-base-{r}", reference, args, workers),
-                    busy_share(runs_dir, f"llm-{r}", reference, args, in_flight))
+            pair = (busy_share(runs_dir, f"llm-base-{r}", reference, args, workers + 1, 1),
+                    busy_share(runs_dir, f"llm-{r}", reference, args, in_flight, args.evaluations_per_cpu))
             runs.append(pair)
             for label, b in zip(("baseline", "this run"), pair, strict=True):
                 p = b.phase
-                print(f"  [{r}] {label:8s} search.in_flight={b.in_flight}: busy share {b.share:.3f} "
-                      f"(average in flight {b.share * bound:.2f} over {b.span_s:.1f} s from first request to last answer); "
+                print(f"  [{r}] {label:8s} search.in_flight={b.in_flight} ray.evaluations_per_cpu={b.per_cpu}: "
+                      f"busy share {b.share:.3f} (average in flight {b.share * bound:.2f}, counted up to the bound, over "
+                      f"{b.span_s:.1f} s from first request to last answer; uncapped {b.uncapped:.3f}); "
                       f"steady state {b.steady:.3f} (without one evaluation at each end); whole phase {b.whole:.3f}; requests {b.requests}, peak {b.peak}; per evaluation {p.worker_s:.2f} s "
                       f"in a worker, episodes {p.episodes_s:.2f} s; CPU busy {p.cores_busy:.2f} cores; "
                       f"statuses {p.statuses}", flush=True)

@@ -202,6 +202,12 @@ class RayConfig(_Strict):
     address: str | None = Field(default=None, description="None starts a local Ray; 'auto' joins a cluster")
     num_cpus: int | None = Field(default=None, ge=1)
     max_retries: int = Field(default=2, ge=0)
+    evaluations_per_cpu: int = Field(
+        default=1, ge=1, le=8,
+        description="evaluations a CPU runs at once (local Ray: threads of one worker process per CPU; cluster: "
+        "a process each): 2 lets the next evaluation's episodes overlap the CPU stages of the one before, so a "
+        "slow LLM stays busy; search.in_flight should reach num_cpus × this",
+    )
     workers_lost_after_s: float = Field(
         default=120.0, gt=0, description="stop the run (resumable) when the cluster has had no CPU for this long"
     )

@@ -62,8 +62,48 @@ class WorkersLost(WorkFailed):
     """The cluster has no worker CPU left: evaluations would wait forever. In-flight ones stay re-runnable."""
 
 
+class _EvaluationActor:
+    """A Ray worker process whose threads each run one evaluation, all sharing its worker context."""
+
+    def run(self, ticket_json: str, refs: dict[str, Any]) -> str:
+        return run_ticket(ticket_json, refs)
+
+
+class _ActorSlots:
+    """One threaded actor per CPU of the local Ray, each running up to `ray.evaluations_per_cpu`
+    evaluations at once; a job goes to the actor with the fewest running. The evaluations of an
+    actor share its warm worker context (sandbox pool, gateway, fitness reference)."""
+
+    def __init__(self, ray: Any, config: RayConfig) -> None:
+        actor = ray.remote(num_cpus=1, max_concurrency=config.evaluations_per_cpu, max_restarts=-1,
+                           max_task_retries=config.max_retries)(_EvaluationActor)
+        self._ray = ray
+        self._actors = [actor.remote() for _ in range(max(1, int(ray.cluster_resources().get("CPU", 1))))]
+        self._running = [0] * len(self._actors)
+
+    def call(self, ticket_json: str, refs: dict[str, Any]) -> tuple[Any, int]:
+        slot = self._running.index(min(self._running))
+        self._running[slot] += 1
+        return self._actors[slot].run.remote(ticket_json, refs), slot
+
+    def release(self, slot: int) -> None:
+        self._running[slot] -= 1
+
+    def close(self) -> None:
+        for actor in self._actors:
+            self._ray.kill(actor)
+
+
 class RayExecutor:
-    """Evaluations as Ray tasks, retried when a worker process or node dies."""
+    """Evaluations as Ray tasks, retried when a worker process or node dies.
+
+    With `ray.evaluations_per_cpu` = 1 a worker runs one evaluation at a time, and the LLM idles
+    through that evaluation's CPU stages (sandbox runs, fitness, reflection, result return). With
+    more, a CPU runs that many at once, so the next evaluation's sandbox runs and episodes overlap
+    the CPU stages of the one before: on a local Ray as threads of one actor per CPU (sharing its
+    warm worker context), on a cluster as tasks asking for 1 / evaluations_per_cpu of a CPU (one
+    process each, so that tasks still spread over whichever nodes have room). bench/evolve.py
+    measures the LLM busy share both ways."""
 
     def __init__(self, config: RayConfig) -> None:
         import ray
@@ -85,7 +125,8 @@ class RayExecutor:
                 raise WorkFailed(f"could not start or join Ray (address={config.address!r}): {exc}") from None
             self._owns_ray = True
         self._local = config.address is None
-        self._remote = ray.remote(max_retries=config.max_retries, num_cpus=1)(run_ticket)
+        self._remote = ray.remote(max_retries=config.max_retries, num_cpus=1 / config.evaluations_per_cpu)(run_ticket)
+        self._slots = _ActorSlots(ray, config) if self._local and config.evaluations_per_cpu > 1 else None
         self._refs: dict[str, Any] = {}
         self._context: tuple[RunConfig, str] | None = None
         self._tasks: dict[int, tuple[Task, str]] = {}
@@ -132,12 +173,19 @@ class RayExecutor:
 
     async def submit(self, job: EvaluationJob) -> EvaluationOutcome:
         ticket, refs = self.ticket(job)
-        ref = self._remote.remote(ticket.model_dump_json(), refs)
+        slot = None
+        if self._slots is None:
+            ref = self._remote.remote(ticket.model_dump_json(), refs)
+        else:
+            ref, slot = self._slots.call(ticket.model_dump_json(), refs)
         try:
-            payload = await self._await(ref)
+            payload = await self._await(ref, force=slot is None)
         except self._ray.exceptions.RayError as exc:
             failure = EvaluationResult(status="failed", error=f"worker failure after retries: {exc}")
             return EvaluationOutcome(program_id=job.program_id, stage="complete", result=failure)
+        finally:
+            if slot is not None:
+                self._slots.release(slot)
         return EvaluationOutcome.model_validate_json(payload)
 
     def _cluster_has_cpu(self) -> bool:
@@ -149,19 +197,21 @@ class RayExecutor:
                 self._cpu_seen_at = now
         return now - self._cpu_seen_at < self._lost_after
 
-    async def _await(self, ref: Any) -> str:
+    async def _await(self, ref: Any, force: bool) -> str:
         """The task's result; raises WorkersLost when the cluster has had no CPU for `workers_lost_after_s`
-        (Ray would otherwise keep the task pending forever)."""
+        (Ray would otherwise keep the task pending forever). Actor tasks cannot be cancelled by force."""
         future = asyncio.wrap_future(ref.future())
         while True:
             done, _ = await asyncio.wait({future}, timeout=_CPU_PROBE_S)
             if done:
                 return future.result()
             if not self._cluster_has_cpu():
-                self._ray.cancel(ref, force=True)
+                self._ray.cancel(ref, force=force)
                 raise WorkersLost(f"the Ray cluster has had no worker CPU for {self._lost_after:.0f} s (worker nodes stopped or lost)")
 
     def shutdown(self) -> None:
+        if self._slots is not None:
+            self._slots.close()
         if self._owns_ray:
             self._ray.shutdown()
 
