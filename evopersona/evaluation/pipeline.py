@@ -63,8 +63,14 @@ async def check_preservation(gateway: Any, records: list[PersonaRecord], task: T
             merged.append(rule)
             continue
         judge = next(it)
-        merged.append(PreservationVerdict(passed=rule.passed and judge.passed, reasons=rule.reasons + judge.reasons))
+        merged.append(PreservationVerdict(passed=rule.passed and judge.passed, reasons=rule.reasons + judge.reasons,
+                                          judge_unparseable=judge.judge_unparseable))
     return merged
+
+
+def judge_unparseable(verdicts: list[list[PreservationVerdict]]) -> int:
+    """How many policies the preservation judge could not read a verdict for (the rules alone decided)."""
+    return sum(v.judge_unparseable for per_task in verdicts for v in per_task)
 
 
 def _store_objectives(objectives: FitnessObjectives) -> Objectives:
@@ -130,9 +136,11 @@ async def _cascade(job: EvaluationJob, gateway: Any, pool: SandboxPool, referenc
         first_share = preservation_score(first_verdicts)
         if first_share < fitness.preservation_floor:
             reasons = sorted({r for v in first_verdicts for r in v.reasons})
+            unreadable = judge_unparseable([first_verdicts])
             raise _Stop("preservation", "infeasible",
                         f"task preservation {first_share:.2f} < floor {fitness.preservation_floor} on task "
-                        f"{job.tasks[0].key}: {'; '.join(reasons[:5])}")
+                        f"{job.tasks[0].key}: {'; '.join(reasons[:5])}"
+                        + (f" (judge unparseable for {unreadable} of {len(first_verdicts)} policies)" if unreadable else ""))
         timings["preservation_s"] = time.perf_counter() - start - timings["contract_s"]
 
         stage = "generation"
@@ -174,6 +182,8 @@ async def _cascade(job: EvaluationJob, gateway: Any, pool: SandboxPool, referenc
             populations.append(TaskPopulation(task=task, policies=[r.policy for r in records],
                                               dialogues=[t.user_turns() for t in chunk], verdicts=verdicts))
         objectives = await asyncio.to_thread(compute_objectives, populations, reference, fitness)
+        if use_judge:
+            objectives.metrics["judge_unparseable"] = judge_unparseable(verdicts_by_task)
         if fitness.realism_judges:
             anchors = JudgeAnchors.load(Path(job.reference_dir))
             if anchors is None:
