@@ -31,6 +31,7 @@ from evopersona.llm.errors import BudgetExceeded
 from evopersona.llm.ledger import Ledger, scoped_ledger
 from evopersona.sandbox.pool import SandboxPool
 from evopersona.simulate.episode import EpisodeRequest, run_episodes
+from evopersona.simulate.prompts import user_prompt_style
 from evopersona.simulate.transcript import Transcript
 from evopersona.store.models import EpisodeIn, EvaluationResult, Objectives, PersonaIn
 from evopersona.tasks import Task
@@ -241,7 +242,7 @@ class _Talks:
         requests = [
             EpisodeRequest(task=task, policy=None if self._no_persona else r.policy,
                            max_turns=self._job.config.episodes.max_turns, seed=self._job.seed + index,
-                           persona_id=r.persona_id)
+                           persona_id=r.persona_id, user_prompt=user_prompt_style(self._job.config.llm))
             for index, r in enumerate(records)
         ]
         concurrency = self._job.config.llm.role("user").concurrency

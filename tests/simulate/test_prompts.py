@@ -6,7 +6,14 @@ import pytest
 
 from evopersona.resources import tau2_domain_dir, user_guidelines_path
 from evopersona.simulate.persona_block import PERSONA_HEADER, extract_policy, wrap_policy
-from evopersona.simulate.prompts import build_agent_system_prompt, build_user_system_prompt
+from evopersona.config import LLMConfig
+from evopersona.simulate.prompts import (
+    FIRST_AGENT_MESSAGE,
+    build_agent_system_prompt,
+    build_script_user_messages,
+    build_user_system_prompt,
+    user_prompt_style,
+)
 from evopersona.simulate.transcript import Transcript, Turn
 from evopersona.tasks import load_domain
 
@@ -46,3 +53,16 @@ def test_user_turns_strip_stop_tokens_and_drop_empty_turns() -> None:
         Turn(role="agent", text="Done."), Turn(role="user", text="thx ###STOP###"),
         Turn(role="user", text="###TRANSFER###")], ended_by="stop")
     assert transcript.user_turns() == ["need a refund", "thx"]
+
+
+def test_script_form_carries_scenario_persona_and_chat_for_small_local_models() -> None:
+    turns = [Turn(role="agent", text=FIRST_AGENT_MESSAGE), Turn(role="user", text="hi"), Turn(role="agent", text="Your email?")]
+    system, ask = build_script_user_messages(TASK, "Writes short lowercase fragments.", turns)
+    assert system["role"] == "system" and "never the agent" in system["content"]
+    assert TASK.scenario_text() in ask["content"] and extract_policy(ask["content"]) == "Writes short lowercase fragments."
+    assert f"Agent: {FIRST_AGENT_MESSAGE}\nCustomer: hi\nAgent: Your email?\n" in ask["content"]
+    assert ask["content"].rstrip().endswith("write ###STOP### instead.")
+    assert PERSONA_HEADER not in build_script_user_messages(TASK, None, turns)[1]["content"]
+    assert user_prompt_style(LLMConfig(model="local/smollm2")) == "script"
+    assert user_prompt_style(LLMConfig(model="local/smollm2", local_caps=False)) == "tau2"
+    assert user_prompt_style(LLMConfig(roles={"agent": {"model": "local/smollm2"}})) == "tau2"
