@@ -4,8 +4,8 @@ It mirrors τ²'s protocol (the agent opens with τ²'s greeting; the user model
 "user" and its own as "assistant"; a stop token anywhere in a user message ends the episode) without
 τ²'s tools or database, so `agent_success` is None here (the τ² adapter fills it in).
 A user reply is cleaned to the user's own words (user_turn.py); a reply with nothing left is asked
-again once with another seed, and a user who has nothing new to say ends the episode as a "loop".
-A small local user model gets the same scenario and persona in the script form (prompts.py).
+again once with another seed at temperature RETRY_TEMPERATURE, and a user who has nothing new to say ends the episode as a "loop".
+A small local user model gets the same scenario and persona in the small form (prompts.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from evopersona.simulate.prompts import (
     FIRST_AGENT_MESSAGE,
     UserPromptStyle,
     build_agent_system_prompt,
-    build_script_user_messages,
+    build_small_user_messages,
     build_user_system_prompt,
 )
 from evopersona.simulate.transcript import EndedBy, Transcript, Turn, stop_reason
@@ -54,10 +54,15 @@ def _view(system: str, turns: list[Turn], own: str) -> list[dict[str, str]]:
     ]
 
 
+RETRY_TEMPERATURE = 0.7
+
+
 async def _user_turn(gateway: CompletionGateway, messages: list[dict[str, str]], last_agent: str, seed: int) -> str:
-    """The cleaned user turn; one more try with another seed when the cleaning leaves nothing."""
+    """The cleaned user turn; one more try, with another seed and sampling (at temperature 0 the same
+    prompt gives the same reply), when the cleaning leaves nothing."""
     for attempt in range(2):
-        reply = await gateway.acomplete("user", messages, seed=seed + attempt * 7919)
+        reply = await gateway.acomplete("user", messages, seed=seed + attempt * 7919,
+                                        temperature=RETRY_TEMPERATURE if attempt else None)
         text = clean_user_turn(reply.text, last_agent)
         if text:
             return text
@@ -74,7 +79,7 @@ async def run_episode(task: Task, policy: str | None, gateway: CompletionGateway
     error: str | None = None
     try:
         for _ in range(max_turns):
-            view = (build_script_user_messages(task, policy, turns) if user_prompt == "script"
+            view = (build_small_user_messages(task, policy, turns) if user_prompt == "small"
                     else _view(user_system, turns, "user"))
             text = await _user_turn(gateway, view, turns[-1].text, seed)
             reason = stop_reason(text) if text else None

@@ -23,6 +23,8 @@ _WORDS = re.compile(r"[a-z0-9#@.\-]+")
 _AGENT_SPEAK = re.compile(
     r"\b(?:how (?:can|may|could|shall) (?:i|we) (?:help|assist)|(?:i|we)(?:'d| would| will|'ll)? be (?:happy|glad|delighted) to"
     r"|(?:i'm|i am|we're|we are) (?:here|happy|glad) to (?:help|assist)|thank(?:s| you) for (?:contacting|reaching out|choosing|calling|your patience)"
+    r"|(?:i'm|i am) (?:sorry|afraid),? (?:but )?(?:i|we) (?:can't|cannot|can not|am not able to|'m not able to|am unable to|'m unable to)"
+    r"|(?:i|we) (?:can't|cannot|am not able to|'m not able to|am unable to|'m unable to) (?:help|assist)"
     r"|is there anything else (?:i|we) can|(?:i|we) can (?:help|assist) you|welcome to (?:our|the)|our (?:customer )?(?:support|service) team"
     r"|as (?:a|an|your) (?:customer service|support|ai)|(?:provide|confirm|share|give me|tell me) your "
     r"(?:full )?(?:name|e-?mail|order|user|zip|address|phone|account)|what(?:'s| is) your (?:name|e-?mail|order|user|zip|address))",

@@ -10,7 +10,7 @@ from evopersona.config import LLMConfig
 from evopersona.simulate.prompts import (
     FIRST_AGENT_MESSAGE,
     build_agent_system_prompt,
-    build_script_user_messages,
+    build_small_user_messages,
     build_user_system_prompt,
     user_prompt_style,
 )
@@ -55,14 +55,17 @@ def test_user_turns_strip_stop_tokens_and_drop_empty_turns() -> None:
     assert transcript.user_turns() == ["need a refund", "thx"]
 
 
-def test_script_form_carries_scenario_persona_and_chat_for_small_local_models() -> None:
+def test_small_form_carries_scenario_persona_and_chat_for_small_local_models() -> None:
     turns = [Turn(role="agent", text=FIRST_AGENT_MESSAGE), Turn(role="user", text="hi"), Turn(role="agent", text="Your email?")]
-    system, ask = build_script_user_messages(TASK, "Writes short lowercase fragments.", turns)
-    assert system["role"] == "system" and "never the agent" in system["content"]
-    assert TASK.scenario_text() in ask["content"] and extract_policy(ask["content"]) == "Writes short lowercase fragments."
-    assert f"Agent: {FIRST_AGENT_MESSAGE}\nCustomer: hi\nAgent: Your email?\n" in ask["content"]
-    assert ask["content"].rstrip().endswith("write ###STOP### instead.")
-    assert PERSONA_HEADER not in build_script_user_messages(TASK, None, turns)[1]["content"]
-    assert user_prompt_style(LLMConfig(model="local/smollm2")) == "script"
+    messages = build_small_user_messages(TASK, "Writes short lowercase fragments.", turns)
+    assert messages[0]["role"] == "system" and "you never offer it" in messages[0]["content"]
+    assert extract_policy(messages[0]["content"]) == "Writes short lowercase fragments."
+    assert [m["role"] for m in messages[1:]] == ["user", "assistant", "user", "assistant", "user"]  # one example, then the chat
+    assert messages[3]["content"].startswith("(A new chat. Your situation now: " + " ".join(TASK.reason_for_call.split()))
+    assert " ".join(TASK.known_info.split()) in messages[3]["content"]
+    assert messages[3]["content"].endswith(f"Agent: {FIRST_AGENT_MESSAGE}")
+    assert messages[4:] == [{"role": "assistant", "content": "hi"}, {"role": "user", "content": "Agent: Your email?"}]
+    assert PERSONA_HEADER not in build_small_user_messages(TASK, None, turns)[0]["content"]
+    assert user_prompt_style(LLMConfig(model="local/smollm2")) == "small"
     assert user_prompt_style(LLMConfig(model="local/smollm2", local_caps=False)) == "tau2"
     assert user_prompt_style(LLMConfig(roles={"agent": {"model": "local/smollm2"}})) == "tau2"
