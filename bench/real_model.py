@@ -35,8 +35,16 @@ from typing import Any
 from evopersona.config import LLMConfig
 from evopersona.evolve.diff import ChildChecks, MutationRejected, apply_mutation
 from evopersona.evolve.mutation_prompt import PromptProgram, build_mutation_prompt
-from evopersona.fitness.judges import PRESERVATION_ASK, PRESERVATION_SYSTEM, read_verdict
-from evopersona.fitness.reflection import PersonaRow, SampleDialogue, build_reflection_prompt
+from evopersona.fitness.judges import (
+    PRESERVATION_ASK,
+    PRESERVATION_SYSTEM,
+    read_verdict,
+)
+from evopersona.fitness.reflection import (
+    PersonaRow,
+    SampleDialogue,
+    build_reflection_prompt,
+)
 from evopersona.llm.gateway import Completion, Gateway
 from evopersona.llm.local import LocalModel, model_path
 from evopersona.llm.transport import CallSpec
@@ -168,6 +176,7 @@ def _replay(calls: list[tuple[str, list[dict[str, str]]]], shared: bool) -> floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2, help="episodes and judge calls (half as many of the other roles)")
+    parser.add_argument("--skip-replay", action="store_true", help="skip the shared-context vs context-per-role replay")
     args = parser.parse_args()
     usable, recorder, _transcripts = asyncio.run(_measure(args.n))
 
@@ -181,11 +190,13 @@ def main() -> None:
               f"{statistics.median(c.latency_s for c in calls):>6.2f}")
     print(f"({TAU2_USER}: the same episodes with τ²'s own user prompt, which a run does not give this model; not in the mean)")
 
-    user, agent = recorder.calls["user"], recorder.calls["agent"]
-    episode = [(role, calls[k][0]) for k in range(min(2, len(user), len(agent))) for role, calls in (("user", user), ("agent", agent))]
-    shared, per_role = _replay(episode, shared=True), _replay(episode, shared=False)
-    print(f"one episode's {len(episode)} user/agent prompts: shared context {shared:.2f} s, "
-          f"a context per role {per_role:.2f} s (shared / per role = {shared / per_role:.2f})")
+    if not args.skip_replay:
+        user, agent = recorder.calls["user"], recorder.calls["agent"]
+        episode = [(role, calls[k][0]) for k in range(min(2, len(user), len(agent)))
+                   for role, calls in (("user", user), ("agent", agent))]
+        shared, per_role = _replay(episode, shared=True), _replay(episode, shared=False)
+        print(f"one episode's {len(episode)} user/agent prompts: shared context {shared:.2f} s, "
+              f"a context per role {per_role:.2f} s (shared / per role = {shared / per_role:.2f})")
     print("(SmolLM2-135M figures; the machine was shared with other work)")
     print(f"RESULT real_model_usable_share {sum(shares[role] for role in ROLES) / len(ROLES):.3f}")
 
