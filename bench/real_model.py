@@ -57,6 +57,7 @@ from evopersona.tasks import load_tasks
 MODEL = "local/smollm2"
 ROLES = ("user", "agent", "generator", "judge", "mutator", "reflection")
 TAU2_USER = "user (τ² prompt)"
+SCORES = {"human_likeness": 0.5, "coverage": 0.5, "task_preservation": 1.0, "score": 0.5}  # the reflection's header
 
 
 def _program(name: str) -> Any:
@@ -156,7 +157,7 @@ async def _measure(n: int) -> tuple[dict[str, list[bool]], Recorder, list[Any]]:
     for i in range(max(1, n // 2)):
         samples = [SampleDialogue(policy=policies[i], p_human=0.5, features={},
                                   user_turns=[t.text for t in transcripts[i].turns if t.role == "user"])]
-        reply = await recorder.acomplete("reflection", build_reflection_prompt(None, rows, samples), seed=i)
+        reply = await recorder.acomplete("reflection", build_reflection_prompt(SCORES, rows, samples), seed=i)
         usable["reflection"].append(len(reply.text.split()) >= 15)
     await recorder.gateway.aclose()
     return usable, recorder, transcripts
