@@ -4,7 +4,8 @@ It mirrors τ²'s protocol (the agent opens with τ²'s greeting; the user model
 "user" and its own as "assistant"; a stop token anywhere in a user message ends the episode) without
 τ²'s tools or database, so `agent_success` is None here (the τ² adapter fills it in).
 A user reply is cleaned to the user's own words (user_turn.py); a reply with nothing left is asked
-again once with another seed at temperature RETRY_TEMPERATURE, and a user who has nothing new to say ends the episode as a "loop".
+again once with another seed at temperature RETRY_TEMPERATURE, and a user who has nothing new to
+say ends the episode as a "loop".
 A small local user model gets the same scenario and persona in the small form (prompts.py).
 """
 
