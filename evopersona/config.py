@@ -34,9 +34,9 @@ _ROLE_DEFAULTS: dict[str, dict[str, Any]] = {
 
 
 # A `local/` model is a small model on the CPU (evopersona/llm/local.py): unless `llm.local_caps` is false,
-# its roles answer in at most these many tokens and the run is sized to finish in minutes
-# (RunConfig._size_for_local_models).
-LOCAL_ROLE_MAX_TOKENS = {"mutator": 1024, "generator": 700, "user": 80, "agent": 160, "judge": 160, "reflection": 400}
+# its roles answer in at most these many tokens, one call at a time, and the run is sized to finish in
+# minutes (RunConfig._size_for_local_models).
+LOCAL_ROLE_MAX_TOKENS = {"mutator": 640, "generator": 500, "user": 80, "agent": 120, "judge": 160, "reflection": 200}
 
 
 class RoleConfig(_Strict):
@@ -103,6 +103,9 @@ class LLMConfig(_Strict):
                 data["api_base"] = self.api_base
             if self.local_caps and data["model"].startswith("local/"):
                 data["max_tokens"] = min(data["max_tokens"], LOCAL_ROLE_MAX_TOKENS[role])
+                # One call at a time per role: the model runs on one thread anyway, and a role's calls
+                # in order keep its llama context's prefix (an episode's turns) instead of re-reading it.
+                data["concurrency"] = 1
             filled[role] = RoleConfig(**data)
         object.__setattr__(self, "roles", filled)
         return self
@@ -239,10 +242,10 @@ class RunConfig(_Strict):
     def _size_for_local_models(self) -> RunConfig:
         """With a local/ model in any role (and llm.local_caps), cap the episodes and populations."""
         if self.llm.local_caps and any(r.model.startswith("local/") for r in self.llm.roles.values()):
-            self.episodes.max_turns = min(self.episodes.max_turns, 6)
-            self.fitness.reference_tasks = min(self.fitness.reference_tasks or 4, 4)
+            self.episodes.max_turns = min(self.episodes.max_turns, 4)
+            self.fitness.reference_tasks = min(self.fitness.reference_tasks or 2, 2)
             self.fitness.baseline_personas_per_task = min(self.fitness.baseline_personas_per_task, 2)
-            self.tasks.personas_per_task = min(self.tasks.personas_per_task, 3)
+            self.tasks.personas_per_task = min(self.tasks.personas_per_task, 2)
             self.tasks.batch_size = min(self.tasks.batch_size, 2)
         return self
 

@@ -18,6 +18,7 @@ from sklearn.metrics import roc_auc_score
 from evopersona.compare.models import MetricValue, ci_or_none
 from evopersona.compare.runner import ConditionRun
 from evopersona.config import FitnessConfig
+from evopersona.evaluation.pipeline import judge_unparseable
 from evopersona.fitness.dialogues_score import score_dialogues
 from evopersona.fitness.objectives import TaskPopulation, compute_objectives
 from evopersona.fitness.reference import FitnessReference
@@ -62,6 +63,7 @@ def program_metrics(run: ConditionRun, reference: FitnessReference, config: Fitn
     outcomes = [float(t.agent_success) for t in flat if t.agent_success is not None]
     out.update({
         "task_preservation": objectives.task_preservation,
+        "judge_unparseable": judge_unparseable(run.verdicts) if config.llm_preservation_judge else None,
         "turns_per_episode": ci_or_none(mean_ci([len(t.user_turns()) for t in flat])),
         "agent_success": ci_or_none(mean_ci(outcomes, bounds=UNIT)) if outcomes else None,
         "episodes": len(flat),
@@ -86,6 +88,7 @@ def humans_metrics(test_dialogues: list[list[str]], reference: FitnessReference,
     out = _common(scores.p_human, scores.coverage, scores.dice, scores.lexical_z, config)
     out.update({
         "task_preservation": None,
+        "judge_unparseable": None,
         "turns_per_episode": ci_or_none(mean_ci([len(d) for d in ordered])),
         "agent_success": None,
         "episodes": len(ordered),

@@ -49,6 +49,7 @@ from evopersona.humans import load_human_corpus
 from evopersona.llm.ledger import LLMCallRecord
 from evopersona.sandbox.bridge import gateway_handler
 from evopersona.sandbox.pool import SandboxPool
+from evopersona.simulate.prompts import user_prompt_style
 from evopersona.tasks import Task, load_tasks
 
 SPLITS = ("test", "train")
@@ -92,6 +93,7 @@ def reference_settings(config: RunConfig) -> dict[str, Any]:
     """Everything the reference depends on: two configs with equal settings give the same reference."""
     return {
         "source": config.tasks.source, "seed": config.seed, "max_turns": config.episodes.max_turns,
+        "user_prompt": user_prompt_style(config.llm),
         "fitness": config.fitness.model_dump(mode="json", include={
             "human_sources", "human_test_fraction", "baseline_program", "baseline_personas_per_task",
             "reference_tasks", "discriminator"}),

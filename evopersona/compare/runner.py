@@ -21,6 +21,7 @@ from evopersona.fitness.preservation import PreservationVerdict
 from evopersona.generator import PersonaRecord, ProgramFailed
 from evopersona.sandbox.pool import SandboxPool
 from evopersona.simulate.episode import run_episode
+from evopersona.simulate.prompts import user_prompt_style
 from evopersona.simulate.transcript import Transcript
 from evopersona.tasks import Task
 
@@ -83,7 +84,8 @@ async def run_condition(condition: Condition, tasks: list[Task], n: int, seed: i
                 transcript = await asyncio.to_thread(tau2, task, policy, episode_seed(seed, t, i), record.persona_id)
             else:
                 transcript = await run_episode(task, policy, gateway, max_turns=config.episodes.max_turns,
-                                               seed=episode_seed(seed, t, i), persona_id=record.persona_id)
+                                               seed=episode_seed(seed, t, i), persona_id=record.persona_id,
+                                               user_prompt=user_prompt_style(config.llm))
         advance(1)
         return transcript
 

@@ -25,6 +25,7 @@ LABELS: dict[str, str] = {
     "lexical_z.yules_k": "lex z Yule's K",
     "lexical_z.hdd": "lex z HD-D",
     "task_preservation": "preservation",
+    "judge_unparseable": "judge unparseable",
     "turns_per_episode": "user turns",
     "agent_success": "agent success",
     "episodes": "episodes",
@@ -38,7 +39,8 @@ LEGEND = (
     "score = 0.5·P(human) + 0.5·coverage (the configured discriminator and space; the paper's Score); "
     "coverage z / raw = Chamfer coverage of the train-human cloud per task population, z-scored or raw space; "
     "Dice D1–D4 = style, disclosure, clarification, error reaction (Dice mean = the paper's USI column); "
-    "lex z = human-anchored lexical z-scores (0 is human-like); user turns = user turns per episode; "
+    "lex z = human-anchored lexical z-scores (0 is human-like); judge unparseable = policies whose preservation "
+    "judge reply had no readable verdict (the rules alone decided; n/a with the judge off); user turns = user turns per episode; "
     "agent success = τ² reward 1 (τ² runner only)."
 )
 

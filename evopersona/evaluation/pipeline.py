@@ -32,6 +32,7 @@ from evopersona.llm.ledger import Ledger, scoped_ledger
 from evopersona.sandbox.aio import run_program
 from evopersona.sandbox.pool import SandboxPool
 from evopersona.simulate.episode import EpisodeRequest, run_episodes
+from evopersona.simulate.prompts import user_prompt_style
 from evopersona.simulate.transcript import Transcript
 from evopersona.store.models import EpisodeIn, EvaluationResult, Objectives, PersonaIn
 from evopersona.tasks import Task
@@ -64,8 +65,14 @@ async def check_preservation(gateway: Any, records: list[PersonaRecord], task: T
             merged.append(rule)
             continue
         judge = next(it)
-        merged.append(PreservationVerdict(passed=rule.passed and judge.passed, reasons=rule.reasons + judge.reasons))
+        merged.append(PreservationVerdict(passed=rule.passed and judge.passed, reasons=rule.reasons + judge.reasons,
+                                          judge_unparseable=judge.judge_unparseable))
     return merged
+
+
+def judge_unparseable(verdicts: list[list[PreservationVerdict]]) -> int:
+    """How many policies the preservation judge could not read a verdict for (the rules alone decided)."""
+    return sum(v.judge_unparseable for per_task in verdicts for v in per_task)
 
 
 def _store_objectives(objectives: FitnessObjectives) -> Objectives:
@@ -131,9 +138,11 @@ async def _cascade(job: EvaluationJob, gateway: Any, pool: SandboxPool, referenc
         first_share = preservation_score(first_verdicts)
         if first_share < fitness.preservation_floor:
             reasons = sorted({r for v in first_verdicts for r in v.reasons})
+            unreadable = judge_unparseable([first_verdicts])
             raise _Stop("preservation", "infeasible",
                         f"task preservation {first_share:.2f} < floor {fitness.preservation_floor} on task "
-                        f"{job.tasks[0].key}: {'; '.join(reasons[:5])}")
+                        f"{job.tasks[0].key}: {'; '.join(reasons[:5])}"
+                        + (f" (judge unparseable for {unreadable} of {len(first_verdicts)} policies)" if unreadable else ""))
         timings["preservation_s"] = time.perf_counter() - start - timings["contract_s"]
 
         stage = "generation"
@@ -175,6 +184,8 @@ async def _cascade(job: EvaluationJob, gateway: Any, pool: SandboxPool, referenc
             populations.append(TaskPopulation(task=task, policies=[r.policy for r in records],
                                               dialogues=[t.user_turns() for t in chunk], verdicts=verdicts))
         objectives = await asyncio.to_thread(compute_objectives, populations, reference, fitness)
+        if use_judge:
+            objectives.metrics["judge_unparseable"] = judge_unparseable(verdicts_by_task)
         if fitness.realism_judges:
             anchors = JudgeAnchors.load(Path(job.reference_dir))
             if anchors is None:
@@ -232,7 +243,7 @@ class _Talks:
         requests = [
             EpisodeRequest(task=task, policy=None if self._no_persona else r.policy,
                            max_turns=self._job.config.episodes.max_turns, seed=self._job.seed + index,
-                           persona_id=r.persona_id)
+                           persona_id=r.persona_id, user_prompt=user_prompt_style(self._job.config.llm))
             for index, r in enumerate(records)
         ]
         concurrency = self._job.config.llm.role("user").concurrency

@@ -33,6 +33,7 @@ from evopersona.sandbox.aio import run_program
 from evopersona.sandbox.bridge import gateway_handler
 from evopersona.sandbox.pool import SandboxPool
 from evopersona.simulate.episode import EpisodeRequest, run_episode
+from evopersona.simulate.prompts import user_prompt_style
 from evopersona.simulate.transcript import Transcript
 from evopersona.tasks import Task, load_tasks
 
@@ -62,7 +63,7 @@ async def baseline_transcripts(config: RunConfig, gateway: Any, tasks: list[Task
         outputs = await asyncio.gather(*(run_program(pool, code, t.generator_view(), n, config.seed) for t in tasks))
     requests = [
         EpisodeRequest(task=task, policy=None if out.no_persona else r.policy, max_turns=config.episodes.max_turns,
-                       seed=config.seed + i, persona_id=r.persona_id)
+                       seed=config.seed + i, persona_id=r.persona_id, user_prompt=user_prompt_style(config.llm))
         for task, out in zip(tasks, outputs, strict=True)
         for i, r in enumerate(out.records)
     ]
@@ -72,7 +73,7 @@ async def baseline_transcripts(config: RunConfig, gateway: Any, tasks: list[Task
     async def one(request: EpisodeRequest, bar: Any) -> Transcript:
         async with gate:
             transcript = await run_episode(request.task, request.policy, gateway, max_turns=request.max_turns,
-                                           seed=request.seed, persona_id=request.persona_id)
+                                           seed=request.seed, persona_id=request.persona_id, user_prompt=request.user_prompt)
         progress.advance(bar)
         return transcript
 

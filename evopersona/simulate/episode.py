@@ -4,7 +4,9 @@ It mirrors τ²'s protocol (the agent opens with τ²'s greeting; the user model
 "user" and its own as "assistant"; a stop token anywhere in a user message ends the episode) without
 τ²'s tools or database, so `agent_success` is None here (the τ² adapter fills it in).
 A user reply is cleaned to the user's own words (user_turn.py); a reply with nothing left is asked
-again once with another seed, and a user who has nothing new to say ends the episode as a "loop".
+again once with another seed at temperature RETRY_TEMPERATURE, and a user who has nothing new to
+say ends the episode as a "loop".
+A small local user model gets the same scenario and persona in the small form (prompts.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from evopersona.llm.errors import BudgetExceeded
-from evopersona.simulate.prompts import FIRST_AGENT_MESSAGE, build_agent_system_prompt, build_user_system_prompt
+from evopersona.simulate.prompts import (
+    FIRST_AGENT_MESSAGE,
+    UserPromptStyle,
+    build_agent_system_prompt,
+    build_small_user_messages,
+    build_user_system_prompt,
+)
 from evopersona.simulate.transcript import EndedBy, Transcript, Turn, stop_reason
 from evopersona.simulate.user_turn import clean_user_turn, is_loop
 from evopersona.tasks import Task
@@ -37,6 +45,7 @@ class EpisodeRequest(BaseModel):
     max_turns: int = Field(ge=1)
     seed: int
     persona_id: str | None = None
+    user_prompt: UserPromptStyle = "tau2"
 
 
 def _view(system: str, turns: list[Turn], own: str) -> list[dict[str, str]]:
@@ -46,10 +55,15 @@ def _view(system: str, turns: list[Turn], own: str) -> list[dict[str, str]]:
     ]
 
 
+RETRY_TEMPERATURE = 0.7
+
+
 async def _user_turn(gateway: CompletionGateway, messages: list[dict[str, str]], last_agent: str, seed: int) -> str:
-    """The cleaned user turn; one more try with another seed when the cleaning leaves nothing."""
+    """The cleaned user turn; one more try, with another seed and sampling (at temperature 0 the same
+    prompt gives the same reply), when the cleaning leaves nothing."""
     for attempt in range(2):
-        reply = await gateway.acomplete("user", messages, seed=seed + attempt * 7919)
+        reply = await gateway.acomplete("user", messages, seed=seed + attempt * 7919,
+                                        temperature=RETRY_TEMPERATURE if attempt else None)
         text = clean_user_turn(reply.text, last_agent)
         if text:
             return text
@@ -57,7 +71,7 @@ async def _user_turn(gateway: CompletionGateway, messages: list[dict[str, str]],
 
 
 async def run_episode(task: Task, policy: str | None, gateway: CompletionGateway, *, max_turns: int, seed: int,
-                      persona_id: str | None = None) -> Transcript:
+                      persona_id: str | None = None, user_prompt: UserPromptStyle = "tau2") -> Transcript:
     """One conversation of at most `max_turns` user turns; an LLM failure ends it with ended_by="error"."""
     user_system = build_user_system_prompt(task, policy)
     agent_system = build_agent_system_prompt(task)
@@ -66,7 +80,9 @@ async def run_episode(task: Task, policy: str | None, gateway: CompletionGateway
     error: str | None = None
     try:
         for _ in range(max_turns):
-            text = await _user_turn(gateway, _view(user_system, turns, "user"), turns[-1].text, seed)
+            view = (build_small_user_messages(task, policy, turns) if user_prompt == "small"
+                    else _view(user_system, turns, "user"))
+            text = await _user_turn(gateway, view, turns[-1].text, seed)
             reason = stop_reason(text) if text else None
             if reason is None and (not text or is_loop([t.text for t in turns if t.role == "user"], text,
                                                        [t.text for t in turns if t.role == "agent"])):
@@ -95,6 +111,6 @@ async def run_episodes(items: Sequence[EpisodeRequest], gateway: CompletionGatew
     async def one(item: EpisodeRequest) -> Transcript:
         async with gate:
             return await run_episode(item.task, item.policy, gateway, max_turns=item.max_turns, seed=item.seed,
-                                     persona_id=item.persona_id)
+                                     persona_id=item.persona_id, user_prompt=item.user_prompt)
 
     return list(await asyncio.gather(*(one(item) for item in items)))

@@ -32,3 +32,22 @@ def test_loops() -> None:
     assert not is_loop(["yes", "yes"], "yes", ["done", "anything else?"])  # short acknowledgments are not a loop
     assert is_loop(["where is it"], "where is it", ["checking", "checking"])  # both sides stuck
     assert not is_loop([], "hello", [])
+
+
+# Replies SmolLM2-135M gave under τ²'s user prompt: it answered as the agent.
+AGENT_VOICED = [
+    "Hello! Thank you for contacting us. How can I assist you today?",
+    "I'd be happy to help you with the exchange! Could you please provide your order number?",
+    "Hi there! I'm here to help. What is your email address?",
+]
+
+
+def test_agent_voiced_replies_are_no_user_turn() -> None:
+    assert [clean_user_turn(reply, AGENT) for reply in AGENT_VOICED] == ["", "", ""]
+
+
+def test_agent_sentences_are_dropped_and_the_users_own_kept() -> None:
+    reply = "Hi, I want to exchange my desk lamp. How can I help you with that? my zip is 28236."
+    assert clean_user_turn(reply, AGENT) == "Hi, I want to exchange my desk lamp. my zip is 28236."
+    assert clean_user_turn("my email is a@b.com. what is your return policy?", AGENT) == "my email is a@b.com. what is your return policy?"
+    assert clean_user_turn("Can you help me? I need a refund.", AGENT) == "Can you help me? I need a refund."
