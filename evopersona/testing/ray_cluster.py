@@ -48,8 +48,9 @@ class RayNode:
     process: subprocess.Popen[bytes]
     log: Path
 
-    def stop(self, sig: int = signal.SIGTERM, wait_s: float = 30.0) -> None:
-        """End this node's process group (its raylet and workers); SIGKILL what outlives `wait_s`."""
+    def stop(self, sig: int = signal.SIGTERM, wait_s: float = 5.0) -> None:
+        """End this node's process group (its raylet and workers); SIGKILL what outlives `wait_s` (some
+        Ray processes ignore SIGTERM for half a minute; a machine that goes away does not wait either)."""
         if self.process.poll() is None or _group_alive(self.process.pid):
             _signal_group(self.process.pid, sig)
             deadline = time.monotonic() + wait_s

@@ -16,8 +16,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SMALL = [
     "--set", "tasks.max_tasks=2", "--set", "tasks.batch_size=2", "--set", "tasks.personas_per_task=3",
-    "--set", "fitness.reference_tasks=6", "--set", "fitness.baseline_personas_per_task=2",
-    "--set", "episodes.max_turns=8", "--set", "search.patience=100",
+    "--set", "fitness.reference_tasks=3", "--set", "fitness.baseline_personas_per_task=2",
+    "--set", "episodes.max_turns=6", "--set", "search.patience=100",
 ]
 
 
@@ -160,12 +160,12 @@ def test_ctrl_c_finishes_in_flight_work_and_leaves_the_run_resumable(workdir: Pa
 
 def test_budget_stops_the_run_cleanly_and_resume_keeps_it_spent(workdir: Path):
     result = _cli("evolve", "runs/quickstart.toml", "--executor", "inline", "--max-evaluations", "30", *SMALL,
-                  "--set", "llm.budget.max_calls=700", "--json", cwd=workdir)
+                  "--set", "llm.budget.max_calls=350", "--json", cwd=workdir)
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads(result.stdout)
     assert summary["stop_reason"] == "budget"
     assert 0 < summary["evaluations"] < 30
-    assert summary["llm"]["calls"] <= 700 + 200, "in-flight work may finish, nothing new starts"
+    assert summary["llm"]["calls"] <= 350 + 200, "in-flight work may finish, nothing new starts"
     again = _cli("evolve", "--resume", "runs/quickstart", "--executor", "inline", "--json", cwd=workdir)
     assert again.returncode == 0, again.stderr[-3000:]
     assert json.loads(again.stdout)["stop_reason"] == "budget"
