@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 import random
 from collections import Counter
@@ -11,11 +10,8 @@ from pathlib import Path
 from evopersona.config import RunConfig
 from evopersona.evaluation.models import EvaluationJob, EvaluationOutcome
 from evopersona.evolve.bandit import ModelBandit
-from evopersona.evolve.engine import EvolutionEngine
-from evopersona.llm.gateway import Gateway
 from evopersona.llm.offline.cues import CUES
 from evopersona.store.models import EvaluationResult, Objectives
-from evopersona.store.store import Store
 from evopersona.tasks import load_domain
 
 STRONG, WEAK = "offline/mutator", "offline/mutator-weak"
@@ -50,17 +46,12 @@ class CueCountingExecutor:
         """Nothing to release."""
 
 
-def test_engine_gives_most_mutator_calls_to_the_better_offline_model(tmp_path: Path) -> None:
+def test_engine_gives_most_mutator_calls_to_the_better_offline_model(tmp_path: Path, run_engine) -> None:
     config = RunConfig(name="bandit", runs_dir=str(tmp_path), seed=3, ray={"executor": "inline"},
                        search={"in_flight": 1, "max_evaluations": 42, "islands": 1},
                        llm={"roles": {"mutator": {"models": [WEAK, STRONG]}}})
     assert config.llm.role("mutator").model == WEAK, "`model` defaults to the first of `models`"
-    config.run_dir().mkdir(parents=True)
-    store = Store(config.storage_url())
-    gateway = Gateway(config.llm)
-    engine = EvolutionEngine(config, store, CueCountingExecutor(), gateway, load_domain("retail")[:2], str(tmp_path))
-    engine.bootstrap()
-    stats = asyncio.run(engine.run())
+    engine, store, stats = run_engine(config, CueCountingExecutor(), load_domain("retail")[:2])
     assert stats.stop_reason == "max_evaluations"
     children = Counter(p.model for p in store.list_programs(engine.run_id) if p.mutation_kind != "seed")
     calls = {arm.model: arm.calls for arm in engine.bandit.summary()}
@@ -69,5 +60,3 @@ def test_engine_gives_most_mutator_calls_to_the_better_offline_model(tmp_path: P
     assert gains[STRONG] > gains[WEAK]
     assert calls[STRONG] >= 2 * calls[WEAK], calls
     assert children[STRONG] > children[WEAK]
-    gateway.close()
-    store.close()

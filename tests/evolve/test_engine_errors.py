@@ -7,10 +7,7 @@ from pathlib import Path
 
 from evopersona.config import RunConfig
 from evopersona.evaluation.models import EvaluationJob, EvaluationOutcome
-from evopersona.evolve.engine import EvolutionEngine
-from evopersona.llm.gateway import Gateway
 from evopersona.store.models import EvaluationResult, Objectives
-from evopersona.store.store import Store
 from evopersona.tasks import load_domain
 
 
@@ -33,19 +30,12 @@ class OneFailingExecutor:
         """Nothing to release."""
 
 
-def test_unexpected_error_stops_cleanly_and_keeps_finished_work(tmp_path: Path):
+def test_unexpected_error_stops_cleanly_and_keeps_finished_work(tmp_path: Path, run_engine):
     config = RunConfig(name="errors", runs_dir=str(tmp_path), search={"in_flight": 2, "max_evaluations": 10},
                        ray={"executor": "inline"})
-    config.run_dir().mkdir(parents=True)
-    store = Store(config.storage_url())
-    gateway = Gateway(config.llm)
-    engine = EvolutionEngine(config, store, OneFailingExecutor(), gateway, load_domain("retail")[:2], str(tmp_path))
-    engine.bootstrap()
-    stats = asyncio.run(engine.run())
+    engine, store, stats = run_engine(config, OneFailingExecutor(), load_domain("retail")[:2])
     assert stats.stop_reason == "error"
     assert isinstance(engine.fatal, RuntimeError) and "boom" in str(engine.fatal)
     counts = store.status_counts(engine.run_id)
     assert counts.get("done") == 1, "the evaluation in flight beside the failure was committed"
     assert counts.get("running") == 1, "the failed one is left to be re-run on resume"
-    gateway.close()
-    store.close()

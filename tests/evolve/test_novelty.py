@@ -10,11 +10,9 @@ import numpy as np
 import pytest
 
 from evopersona.config import NoveltyConfig, RunConfig
-from evopersona.evolve.engine import EvolutionEngine
 from evopersona.evolve.novelty import NotNovel, NoveltyFilter, ngram_embedding
 from evopersona.evolve.seeds import load_seed_code
 from evopersona.llm.gateway import Gateway
-from evopersona.store.store import Store
 from evopersona.tasks import load_domain
 
 from .test_bandit import CueCountingExecutor
@@ -50,19 +48,12 @@ def test_behaviour_of_a_dry_run_catches_a_child_that_writes_the_same_policies() 
     gateway.close()
 
 
-def test_engine_stores_novelty_rejections_and_skips_their_evaluations(tmp_path: Path) -> None:
+def test_engine_stores_novelty_rejections_and_skips_their_evaluations(tmp_path: Path, run_engine) -> None:
     config = RunConfig(name="novelty", runs_dir=str(tmp_path), seed=1, ray={"executor": "inline"},
                        search={"in_flight": 1, "max_evaluations": 14, "islands": 1, "max_mutation_attempts": 20,
                                "novelty": {"code_similarity": 0.9985}})
-    config.run_dir().mkdir(parents=True)
-    store = Store(config.storage_url())
-    gateway = Gateway(config.llm)
-    engine = EvolutionEngine(config, store, CueCountingExecutor(), gateway, load_domain("retail")[:1], str(tmp_path))
-    engine.bootstrap()
-    stats = asyncio.run(engine.run())
+    engine, store, stats = run_engine(config, CueCountingExecutor(), load_domain("retail")[:1])
     assert stats.stop_reason == "max_evaluations"
     rejected = store.rejection_counts(engine.run_id).get("not_novel", 0)
     assert rejected > 0 and stats.rejections.get("not_novel") == rejected
     assert len(store.list_programs(engine.run_id)) == 14, "a rejected child is never stored or evaluated"
-    gateway.close()
-    store.close()
