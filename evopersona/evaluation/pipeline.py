@@ -29,7 +29,6 @@ from evopersona.fitness.reflection import SampleDialogue, reflect
 from evopersona.generator import PersonaRecord, ProgramFailed
 from evopersona.llm.errors import BudgetExceeded
 from evopersona.llm.ledger import Ledger, scoped_ledger
-from evopersona.sandbox.aio import run_program
 from evopersona.sandbox.pool import SandboxPool
 from evopersona.simulate.episode import EpisodeRequest, run_episodes
 from evopersona.simulate.prompts import user_prompt_style
@@ -45,8 +44,8 @@ class _Stop(Exception):
 
 
 async def generate(pool: SandboxPool, code: str, task: Task, n: int, seed: int) -> tuple[list[PersonaRecord], bool]:
-    """Run the program for one task in the sandbox (on the pool's own threads: see sandbox/aio.py)."""
-    output = await run_program(pool, code, task.generator_view(), n, seed)
+    """Run the program for one task in the sandbox (on the pool's own threads: see sandbox/pool.py)."""
+    output = await pool.arun(code, task.generator_view(), n, seed)
     return output.records, output.no_persona
 
 

@@ -29,7 +29,6 @@ from evopersona.fitness.negatives import three_kinds
 from evopersona.fitness.reference import FitnessReference, build_reference
 from evopersona.humans import HumanDialogue, load_human_corpus, split_humans
 from evopersona.llm.factory import make_gateway
-from evopersona.sandbox.aio import run_program
 from evopersona.sandbox.bridge import gateway_handler
 from evopersona.sandbox.pool import SandboxPool
 from evopersona.simulate.episode import EpisodeRequest, run_episode
@@ -60,7 +59,7 @@ async def baseline_transcripts(config: RunConfig, gateway: Any, tasks: list[Task
     n = config.fitness.baseline_personas_per_task
     loop = asyncio.get_running_loop()
     with SandboxPool(config.sandbox, gateway_handler(gateway, loop=loop)) as pool:
-        outputs = await asyncio.gather(*(run_program(pool, code, t.generator_view(), n, config.seed) for t in tasks))
+        outputs = await asyncio.gather(*(pool.arun(code, t.generator_view(), n, config.seed) for t in tasks))
     requests = [
         EpisodeRequest(task=task, policy=None if out.no_persona else r.policy, max_turns=config.episodes.max_turns,
                        seed=config.seed + i, persona_id=r.persona_id, user_prompt=user_prompt_style(config.llm))

@@ -22,7 +22,6 @@ import numpy as np
 
 from evopersona.config import NoveltyConfig, SandboxConfig
 from evopersona.generator import PersonaRecord, ProgramFailed
-from evopersona.sandbox.aio import run_program
 from evopersona.sandbox.bridge import gateway_handler
 from evopersona.sandbox.pool import SandboxPool
 from evopersona.store.codehash import normalise_code
@@ -104,7 +103,7 @@ class NoveltyFilter:
         if self._pool is None:
             self._pool = SandboxPool(self._sandbox, handler=gateway_handler(self.gateway, asyncio.get_running_loop()))
         try:
-            output = await run_program(self._pool, code, self.task.generator_view(), DRY_RUN_PERSONAS, self.seed)
+            output = await self._pool.arun(code, self.task.generator_view(), DRY_RUN_PERSONAS, self.seed)
         except ProgramFailed as exc:
             raise NotNovel("dry_run", f"the one-task dry run failed: {exc}") from None
         return behaviour_text(output.records)

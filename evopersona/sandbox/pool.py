@@ -4,10 +4,20 @@ Spawning a confined interpreter costs tens of milliseconds, so workers are kept 
 that crashes, overruns its time or floods the pipe is killed with its whole process group and
 replaced on the next call. The wall-clock budget counts only the child's time: while the parent is
 serving the program's LLM requests the clock is paused, since that latency is not the program's.
+
+Async callers use `arun`, which runs the call on the pool's own threads, one per slot. A call waits
+for a slot in that executor's queue, never in a thread of the event loop's default executor: the
+program's LLM requests are served on the caller's loop (`gateway_handler(gateway, loop)`), where
+litellm runs part of every call on that default executor. Sandbox calls sent there with
+`asyncio.to_thread` once took all its threads (6 on two cores), each waiting for a slot held by a
+program waiting for an LLM answer that needed a thread, and the evaluation never finished.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 import hashlib
 import os
 import pwd
@@ -16,6 +26,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -192,6 +203,7 @@ class SandboxPool:
             self._slots.put(None)
         self.spawned = 0
         self._approved: dict[str, None] = {}
+        self._threads = ThreadPoolExecutor(max_workers=self.config.pool_size, thread_name_prefix="sandbox")
 
     def run(self, source: str, task: dict[str, Any], n: int, seed: int,
             handler: Handler | None = None) -> ProgramOutput:
@@ -212,6 +224,13 @@ class SandboxPool:
             raise ProgramFailed(str(reply.get("kind", "program_error")), str(reply.get("reason", "")))
         return validate_output(reply["axes"], reply["no_persona"], reply["records"], n)
 
+    async def arun(self, source: str, task: dict[str, Any], n: int, seed: int) -> ProgramOutput:
+        """`run` from async code, on the pool's own threads (see the module docstring). The caller's
+        context travels with the call, as with `asyncio.to_thread`, so the program's LLM calls land in
+        the caller's ledger."""
+        call = functools.partial(contextvars.copy_context().run, self.run, source, task, n, seed)
+        return await asyncio.get_running_loop().run_in_executor(self._threads, call)
+
     def _call(self, job: dict[str, Any], handler: Handler) -> dict[str, Any]:
         worker = self._slots.get()
         try:
@@ -231,6 +250,7 @@ class SandboxPool:
             self._slots.put(worker if worker is not None and worker.alive() else None)
 
     def close(self) -> None:
+        self._threads.shutdown(wait=False)
         for _ in range(self.config.pool_size):
             worker = self._slots.get()
             if worker is not None:
