@@ -12,49 +12,14 @@ import os
 import pwd
 import select
 import socket
-import stat
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from tests.conftest import REPO_ROOT
+from tests.users import as_user, throwaway_user, traversable
 
 SECRET = "canary-secret-7f3a"
-
-
-def _ancestors(path: Path) -> list[Path]:
-    resolved = path.resolve()
-    return [resolved, *resolved.parents]
-
-
-@contextmanager
-def _traversable(paths: list[Path]) -> Iterator[None]:
-    """Temporarily add o+x to every directory on the way to `paths`; restore the exact modes afterwards."""
-    changed: dict[Path, int] = {}
-    try:
-        for path in paths:
-            for directory in _ancestors(path):
-                mode = directory.stat().st_mode
-                if directory.is_dir() and directory not in changed and not mode & stat.S_IXOTH:
-                    changed[directory] = stat.S_IMODE(mode)
-                    directory.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)
-        yield
-    finally:
-        for directory, mode in changed.items():
-            directory.chmod(mode)
-
-
-@contextmanager
-def _throwaway_user() -> Iterator[pwd.struct_passwd]:
-    name = f"evp{uuid.uuid4().hex[:8]}"
-    subprocess.run(["useradd", "--create-home", "--shell", "/usr/sbin/nologin", name], check=True)
-    try:
-        yield pwd.getpwnam(name)
-    finally:
-        subprocess.run(["userdel", "--remove", name], check=True, capture_output=True)
 
 
 def _run_confinement_tests(home: Path, port: int, user: pwd.struct_passwd | None) -> subprocess.CompletedProcess[str]:
@@ -63,7 +28,7 @@ def _run_confinement_tests(home: Path, port: int, user: pwd.struct_passwd | None
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=--import-mode=importlib",
                "tests/sandbox/test_confinement.py"]
     if user is not None:
-        command = ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--", *command]
+        command = as_user(user, command)
     return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
 
 
@@ -74,7 +39,7 @@ def test_os_layers_hold_for_an_ordinary_user(tmp_path):
     port = listener.getsockname()[1]
     try:
         if os.geteuid() == 0:
-            with _throwaway_user() as user, _traversable([Path(sys.executable), Path(sys.prefix), REPO_ROOT]):
+            with throwaway_user() as user, traversable([Path(sys.executable), Path(sys.prefix), REPO_ROOT]):
                 home = Path(user.pw_dir)
                 secret = home / "secret.txt"
                 secret.write_text(SECRET)
