@@ -26,6 +26,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -45,6 +46,7 @@ from evopersona.sandbox.bridge import BridgeRequest, Handler, no_llm_handler
 from evopersona.sandbox.gate import check_source
 from evopersona.sandbox.layers import LayerReport, SandboxUnavailable, announce
 from evopersona.sandbox.protocol import (
+    MAX_CACHED_PROGRAMS,
     FrameError,
     FrameTimeout,
     FrameTooLarge,
@@ -57,6 +59,7 @@ from evopersona.sandbox.shared import SharedBuffer
 SPAWN_TIMEOUT_S = 30.0
 FRAME_SLACK_BYTES = 64 * 1024
 APPROVED_CACHE = 256
+DIGEST_MEMO = 32
 _SIGNAL_REASONS = {
     signal.SIGXCPU: ("cpu", "CPU time limit of {cpu}s exceeded"),
     signal.SIGKILL: ("crashed", "the worker was killed (likely out of memory)"),
@@ -71,6 +74,7 @@ class WorkerProcess:
     def __init__(self, config: SandboxConfig, module: str = "evopersona.sandbox.worker") -> None:
         self.config = config
         self.max_frame_bytes = config.max_output_bytes + FRAME_SLACK_BYTES
+        self.programs: OrderedDict[str, None] = OrderedDict()  # hashes of programs this worker has loaded
         self.workdir: Path = limits.make_workdir()
         self.log = open(self.workdir / "worker.log", "wb")  # noqa: SIM115 - lives as long as the worker
         self.results = SharedBuffer(self.max_frame_bytes)
@@ -174,6 +178,22 @@ class WorkerProcess:
             raise handler_error
         return message
 
+    def run_program(self, job: dict[str, Any], source: str, handler: Handler) -> dict[str, Any]:
+        """`call` for a run job (keyed by the program's hash), with the program's source only if this worker
+        is not known to hold it already. What the parent knows is for speed only: a worker that lacks the
+        program asks for it (once; asking again is a protocol violation the caller reports)."""
+        digest = job["hash"]
+        if digest in self.programs:
+            self.programs.move_to_end(digest)
+            reply = self.call(job, handler)
+            if reply["type"] != "need_source":
+                return reply
+        reply = self.call({**job, "source": source}, handler)
+        self.programs[digest] = None
+        if len(self.programs) > MAX_CACHED_PROGRAMS:
+            self.programs.popitem(last=False)
+        return reply
+
     @staticmethod
     def _serve(message: dict[str, Any], handler: Handler,
                earlier: BaseException | None) -> tuple[dict[str, Any], BaseException | None]:
@@ -203,21 +223,26 @@ class SandboxPool:
             self._slots.put(None)
         self.spawned = 0
         self._approved: dict[str, None] = {}
+        self._digests: dict[str, str] = {}
         self._threads = ThreadPoolExecutor(max_workers=self.config.pool_size, thread_name_prefix="sandbox")
 
     def run(self, source: str, task: dict[str, Any], n: int, seed: int,
             handler: Handler | None = None) -> ProgramOutput:
         """Gate, run and validate one `generate(task, n, llm, rng)` call. Raises ProgramFailed."""
-        digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
-        if digest not in self._approved:
-            check_source(source)
-            self._approved[digest] = None
-            if len(self._approved) > APPROVED_CACHE:
-                self._approved.pop(next(iter(self._approved)))
-        job = {"type": "run", "hash": digest, "source": source,
-               "task": task, "n": n, "seed": seed, "cpu_seconds": self.config.cpu_seconds,
-               "max_output_bytes": self.config.max_output_bytes}
-        reply = self._call(job, handler or self.handler)
+        digest = self._digests.get(source)
+        if digest is None:
+            digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
+            if digest not in self._approved:
+                check_source(source)
+                self._approved[digest] = None
+                if len(self._approved) > APPROVED_CACHE:
+                    self._approved.pop(next(iter(self._approved)))
+            self._digests[source] = digest
+            if len(self._digests) > DIGEST_MEMO:
+                self._digests.pop(next(iter(self._digests)))
+        job = {"type": "run", "hash": digest, "task": task, "n": n, "seed": seed,
+               "cpu_seconds": self.config.cpu_seconds, "max_output_bytes": self.config.max_output_bytes}
+        reply = self._call(job, source, handler or self.handler)
         if reply["type"] == "error" and reply.get("kind") == "contract":
             raise ContractViolation(str(reply.get("reason", "")))
         if reply["type"] == "error":
@@ -231,7 +256,7 @@ class SandboxPool:
         call = functools.partial(contextvars.copy_context().run, self.run, source, task, n, seed)
         return await asyncio.get_running_loop().run_in_executor(self._threads, call)
 
-    def _call(self, job: dict[str, Any], handler: Handler) -> dict[str, Any]:
+    def _call(self, job: dict[str, Any], source: str, handler: Handler) -> dict[str, Any]:
         worker = self._slots.get()
         try:
             if worker is None or not worker.alive():
@@ -240,7 +265,7 @@ class SandboxPool:
                 worker = None
                 worker = WorkerProcess(self.config)
                 self.spawned += 1
-            reply = worker.call(job, handler)
+            reply = worker.run_program(job, source, handler)
             if reply["type"] not in ("result", "error"):
                 worker.kill()
                 worker = None
