@@ -69,7 +69,8 @@ _SIGNAL_REASONS = {
 
 
 class WorkerProcess:
-    """One confined `python -I -B -m evopersona.sandbox.worker` child and its private directory."""
+    """One confined `python -I -B -m evopersona.sandbox.worker` child and its private directory, and the
+    hashes of the programs it holds loaded (a job for one of those goes without the source)."""
 
     def __init__(self, config: SandboxConfig, module: str = "evopersona.sandbox.worker") -> None:
         self.config = config

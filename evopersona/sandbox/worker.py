@@ -5,8 +5,8 @@ then serves `run` frames: execute the program's module code (cached by source ha
 program is not re-executed; a job names a program this worker is known to hold by hash alone, and a
 worker that does not hold it asks for the source), call `generate`, and send back JSON: a result
 through the shared buffer (shared.py) with a small pipe frame announcing it, everything else as pipe
-frames. The protocol pipes
-are private duplicates; fds 0-2 point at /dev/null or the log so nothing a program does can corrupt them.
+frames. The protocol pipes are private duplicates; fds 0-2 point at /dev/null or the log so nothing a
+program does can corrupt them.
 """
 
 from __future__ import annotations
