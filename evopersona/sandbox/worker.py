@@ -22,7 +22,12 @@ from typing import Any
 
 from evopersona.sandbox import limits
 from evopersona.sandbox.namespace import build_namespace, preload_modules
-from evopersona.sandbox.protocol import MAX_CACHED_PROGRAMS, dumps, read_frame, write_frame
+from evopersona.sandbox.protocol import (
+    MAX_CACHED_PROGRAMS,
+    dumps,
+    read_frame,
+    write_frame,
+)
 from evopersona.sandbox.shared import attach
 
 PROGRAM_FILENAME = "<program>"
