@@ -251,7 +251,8 @@ class SandboxPool:
             raise ContractViolation(str(reply.get("reason", "")))
         if reply["type"] == "error":
             raise ProgramFailed(str(reply.get("kind", "program_error")), str(reply.get("reason", "")))
-        return validate_output(reply["axes"], reply["no_persona"], reply["records"], n)
+        # A worker that leaves a field out fails this call's contract check, not the caller with a KeyError.
+        return validate_output(reply.get("axes"), reply.get("no_persona"), reply.get("records"), n)
 
     async def arun(self, source: str, task: dict[str, Any], n: int, seed: int) -> ProgramOutput:
         """`run` from async code, on the pool's own threads (see the module docstring). The caller's

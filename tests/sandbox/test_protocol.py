@@ -1,4 +1,5 @@
-"""The job protocol: a worker gets a program's source only when it does not hold the program, and the
+"""The job protocol: a worker gets a program's source only when it does not hold the program, a worker that
+breaks the protocol fails only its own call, and the
 encoder's fast option changes no frame."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
-from evopersona.generator import ProgramFailed
+from evopersona.generator import ContractViolation, ProgramFailed
 from evopersona.sandbox import pool as pool_module
 from evopersona.sandbox.gate import GateRejected
 from evopersona.sandbox.pool import SandboxPool, WorkerProcess
@@ -76,6 +77,13 @@ def test_a_worker_that_keeps_asking_for_the_source_fails_only_its_call(monkeypat
         assert info.value.kind == "crashed" and "need_source" in info.value.reason
         monkeypatch.setattr(pool_module, "WorkerProcess", WorkerProcess)
         assert len(pool.run(GOOD, TASK, 2, 0).records) == 2  # the liar was killed; a real worker serves
+
+
+def test_a_result_without_its_fields_fails_only_its_call(monkeypatch):
+    monkeypatch.setattr(pool_module, "WorkerProcess", functools.partial(WorkerProcess, module="tests.sandbox.partial_child"))
+    with SandboxPool(LIMITS) as pool:
+        with pytest.raises(ContractViolation, match="NO_PERSONA must be True or False"):
+            pool.run(GOOD, TASK, 2, 0)
 
 
 def test_a_rejected_program_is_rejected_every_time():
