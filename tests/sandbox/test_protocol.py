@@ -1,6 +1,5 @@
-"""The job protocol: a worker gets a program's source only when it does not hold the program, a worker that
-breaks the protocol fails only its own call, and the
-encoder's fast option changes no frame."""
+"""The job protocol: a worker gets a program's source only when it does not hold the program, a worker
+that breaks the protocol fails only its own call, and the encoder's fast option changes no frame."""
 
 from __future__ import annotations
 
@@ -81,9 +80,8 @@ def test_a_worker_that_keeps_asking_for_the_source_fails_only_its_call(monkeypat
 
 def test_a_result_without_its_fields_fails_only_its_call(monkeypatch):
     monkeypatch.setattr(pool_module, "WorkerProcess", functools.partial(WorkerProcess, module="tests.sandbox.partial_child"))
-    with SandboxPool(LIMITS) as pool:
-        with pytest.raises(ContractViolation, match="NO_PERSONA must be True or False"):
-            pool.run(GOOD, TASK, 2, 0)
+    with SandboxPool(LIMITS) as pool, pytest.raises(ContractViolation, match="NO_PERSONA must be True or False"):
+        pool.run(GOOD, TASK, 2, 0)
 
 
 def test_a_rejected_program_is_rejected_every_time():
