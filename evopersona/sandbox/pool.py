@@ -26,6 +26,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -45,6 +46,7 @@ from evopersona.sandbox.bridge import BridgeRequest, Handler, no_llm_handler
 from evopersona.sandbox.gate import check_source
 from evopersona.sandbox.layers import LayerReport, SandboxUnavailable, announce
 from evopersona.sandbox.protocol import (
+    MAX_CACHED_PROGRAMS,
     FrameError,
     FrameTimeout,
     FrameTooLarge,
@@ -57,6 +59,7 @@ from evopersona.sandbox.shared import SharedBuffer
 SPAWN_TIMEOUT_S = 30.0
 FRAME_SLACK_BYTES = 64 * 1024
 APPROVED_CACHE = 256
+DIGEST_MEMO = 32
 _SIGNAL_REASONS = {
     signal.SIGXCPU: ("cpu", "CPU time limit of {cpu}s exceeded"),
     signal.SIGKILL: ("crashed", "the worker was killed (likely out of memory)"),
@@ -66,11 +69,13 @@ _SIGNAL_REASONS = {
 
 
 class WorkerProcess:
-    """One confined `python -I -B -m evopersona.sandbox.worker` child and its private directory."""
+    """One confined `python -I -B -m evopersona.sandbox.worker` child and its private directory, and the
+    hashes of the programs it holds loaded (a job for one of those goes without the source)."""
 
     def __init__(self, config: SandboxConfig, module: str = "evopersona.sandbox.worker") -> None:
         self.config = config
         self.max_frame_bytes = config.max_output_bytes + FRAME_SLACK_BYTES
+        self.programs: OrderedDict[str, None] = OrderedDict()  # hashes of programs this worker has loaded
         self.workdir: Path = limits.make_workdir()
         self.log = open(self.workdir / "worker.log", "wb")  # noqa: SIM115 - lives as long as the worker
         self.results = SharedBuffer(self.max_frame_bytes)
@@ -174,6 +179,22 @@ class WorkerProcess:
             raise handler_error
         return message
 
+    def run_program(self, job: dict[str, Any], source: str, handler: Handler) -> dict[str, Any]:
+        """`call` for a run job (keyed by the program's hash), with the program's source only if this worker
+        is not known to hold it already. What the parent knows is for speed only: a worker that lacks the
+        program asks for it (once; asking again is a protocol violation the caller reports)."""
+        digest = job["hash"]
+        if digest in self.programs:
+            self.programs.move_to_end(digest)
+            reply = self.call(job, handler)
+            if reply["type"] != "need_source":
+                return reply
+        reply = self.call({**job, "source": source}, handler)
+        self.programs[digest] = None
+        if len(self.programs) > MAX_CACHED_PROGRAMS:
+            self.programs.popitem(last=False)
+        return reply
+
     @staticmethod
     def _serve(message: dict[str, Any], handler: Handler,
                earlier: BaseException | None) -> tuple[dict[str, Any], BaseException | None]:
@@ -198,31 +219,40 @@ class SandboxPool:
     def __init__(self, config: SandboxConfig | None = None, handler: Handler | None = None) -> None:
         self.config = config or SandboxConfig()
         self.handler = handler or no_llm_handler
-        self._slots: queue.LifoQueue[WorkerProcess | None] = queue.LifoQueue()
+        # Idle slots, most recently used last (its worker is the warmest), and one token per idle slot:
+        # a C-level queue, where a LifoQueue's Python locking cost ~10 us a call.
+        self._idle: list[WorkerProcess | None] = [None] * self.config.pool_size
+        self._free: queue.SimpleQueue[None] = queue.SimpleQueue()
         for _ in range(self.config.pool_size):
-            self._slots.put(None)
+            self._free.put(None)
         self.spawned = 0
         self._approved: dict[str, None] = {}
+        self._digests: dict[str, str] = {}
         self._threads = ThreadPoolExecutor(max_workers=self.config.pool_size, thread_name_prefix="sandbox")
 
     def run(self, source: str, task: dict[str, Any], n: int, seed: int,
             handler: Handler | None = None) -> ProgramOutput:
         """Gate, run and validate one `generate(task, n, llm, rng)` call. Raises ProgramFailed."""
-        digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
-        if digest not in self._approved:
-            check_source(source)
-            self._approved[digest] = None
-            if len(self._approved) > APPROVED_CACHE:
-                self._approved.pop(next(iter(self._approved)))
-        job = {"type": "run", "hash": digest, "source": source,
-               "task": task, "n": n, "seed": seed, "cpu_seconds": self.config.cpu_seconds,
-               "max_output_bytes": self.config.max_output_bytes}
-        reply = self._call(job, handler or self.handler)
+        digest = self._digests.get(source)
+        if digest is None:
+            digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
+            if digest not in self._approved:
+                check_source(source)
+                self._approved[digest] = None
+                if len(self._approved) > APPROVED_CACHE:
+                    self._approved.pop(next(iter(self._approved)))
+            self._digests[source] = digest
+            if len(self._digests) > DIGEST_MEMO:
+                self._digests.pop(next(iter(self._digests)))
+        job = {"type": "run", "hash": digest, "task": task, "n": n, "seed": seed,
+               "cpu_seconds": self.config.cpu_seconds, "max_output_bytes": self.config.max_output_bytes}
+        reply = self._call(job, source, handler or self.handler)
         if reply["type"] == "error" and reply.get("kind") == "contract":
             raise ContractViolation(str(reply.get("reason", "")))
         if reply["type"] == "error":
             raise ProgramFailed(str(reply.get("kind", "program_error")), str(reply.get("reason", "")))
-        return validate_output(reply["axes"], reply["no_persona"], reply["records"], n)
+        # A worker that leaves a field out fails this call's contract check, not the caller with a KeyError.
+        return validate_output(reply.get("axes"), reply.get("no_persona"), reply.get("records"), n)
 
     async def arun(self, source: str, task: dict[str, Any], n: int, seed: int) -> ProgramOutput:
         """`run` from async code, on the pool's own threads (see the module docstring). The caller's
@@ -231,8 +261,17 @@ class SandboxPool:
         call = functools.partial(contextvars.copy_context().run, self.run, source, task, n, seed)
         return await asyncio.get_running_loop().run_in_executor(self._threads, call)
 
-    def _call(self, job: dict[str, Any], handler: Handler) -> dict[str, Any]:
-        worker = self._slots.get()
+    def _take(self) -> WorkerProcess | None:
+        self._free.get()
+        return self._idle.pop()
+
+    def _give(self, worker: WorkerProcess | None) -> None:
+        self._idle.append(worker)
+        self._free.put(None)
+
+    def _call(self, job: dict[str, Any], source: str, handler: Handler) -> dict[str, Any]:
+        worker = self._take()
+        answered = False
         try:
             if worker is None or not worker.alive():
                 if worker is not None:
@@ -240,19 +279,21 @@ class SandboxPool:
                 worker = None
                 worker = WorkerProcess(self.config)
                 self.spawned += 1
-            reply = worker.call(job, handler)
+            reply = worker.run_program(job, source, handler)
             if reply["type"] not in ("result", "error"):
                 worker.kill()
                 worker = None
                 raise ProgramFailed("crashed", f"unexpected message '{reply['type']}' from the worker")
+            answered = True
             return reply
         finally:
-            self._slots.put(worker if worker is not None and worker.alive() else None)
+            # A worker that just answered is alive; one that dies later is found before its next call.
+            self._give(worker if worker is not None and (answered or worker.alive()) else None)
 
     def close(self) -> None:
         self._threads.shutdown(wait=False)
         for _ in range(self.config.pool_size):
-            worker = self._slots.get()
+            worker = self._take()
             if worker is not None:
                 worker.stop()
 

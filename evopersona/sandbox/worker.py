@@ -2,9 +2,11 @@
 
 It reads its settings frame, imports everything a program may use, confines itself (see limits.py),
 then serves `run` frames: execute the program's module code (cached by source hash, so a repeated
-program is not re-executed), call `generate`, and send back JSON: a result through the shared buffer
-(shared.py) with a small pipe frame announcing it, everything else as pipe frames. The protocol pipes
-are private duplicates; fds 0-2 point at /dev/null or the log so nothing a program does can corrupt them.
+program is not re-executed; a job names a program this worker is known to hold by hash alone, and a
+worker that does not hold it asks for the source), call `generate`, and send back JSON: a result
+through the shared buffer (shared.py) with a small pipe frame announcing it, everything else as pipe
+frames. The protocol pipes are private duplicates; fds 0-2 point at /dev/null or the log so nothing a
+program does can corrupt them.
 """
 
 from __future__ import annotations
@@ -20,11 +22,15 @@ from typing import Any
 
 from evopersona.sandbox import limits
 from evopersona.sandbox.namespace import build_namespace, preload_modules
-from evopersona.sandbox.protocol import dumps, read_frame, write_frame
+from evopersona.sandbox.protocol import (
+    MAX_CACHED_PROGRAMS,
+    dumps,
+    read_frame,
+    write_frame,
+)
 from evopersona.sandbox.shared import attach
 
 PROGRAM_FILENAME = "<program>"
-MAX_CACHED_PROGRAMS = 8
 
 
 class BridgeError(Exception):
@@ -131,7 +137,7 @@ class Runner:
         self.settings = settings
         self.programs: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
-    def load(self, digest: str, source: str) -> dict[str, Any]:
+    def load(self, digest: str, source: str | None) -> dict[str, Any]:
         if digest in self.programs:
             self.programs.move_to_end(digest)
             return self.programs[digest]
@@ -144,10 +150,14 @@ class Runner:
         return namespace
 
     def run(self, job: dict[str, Any]) -> dict[str, Any] | bytes:
-        """The error message, or the result message already encoded (encoding is also the JSON check)."""
+        """The error message, or the result message already encoded (encoding is also the JSON check).
+        A job names its program by hash and carries the source only when the parent does not know this
+        worker holds it; if it does not, the worker asks for it."""
+        if job["hash"] not in self.programs and "source" not in job:
+            return {"type": "need_source"}
         limits.arm_cpu_limit(int(job["cpu_seconds"]))
         try:
-            namespace = self.load(job["hash"], job["source"])
+            namespace = self.load(job["hash"], job.get("source"))
         except MemoryError:
             return {"type": "error", "kind": "memory", "reason": "memory limit exceeded while loading the program"}
         except BaseException as exc:  # noqa: BLE001 - any failure of untrusted code is reported, not raised
