@@ -123,6 +123,7 @@ class EvolutionEngine:
         self.stats.llm_calls, self.stats.tokens = totals.calls, totals.tokens_in + totals.tokens_out
         self.stats.cost_usd = totals.cost_usd
         self._record_driver_calls()
+        self.store.flush()
         self._refresh_front()
 
     def _add_seeds(self) -> None:

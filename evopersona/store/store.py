@@ -114,17 +114,20 @@ class Store:
         """A write transaction that starts with the queue, so rows reach the database in the order
         they were made; the queue is dropped once committed (kept, and written again, on failure)."""
         with self.engine.begin() as conn:
-            if self._queued_finishes:
-                written = conn.execute(_FINISH_QUEUED, self._queued_finishes).rowcount
-                if written != len(self._queued_finishes):
-                    raise InputError(f"{len(self._queued_finishes) - written} of {len(self._queued_finishes)} "
-                                     "queued finished evaluations name no evaluation of their run")
-            for model, rows in self._queued_rows.items():
-                self._insert(conn, model, rows)
+            self._write_queue(conn)
             yield conn
         self._queued_finishes.clear()
         for rows in self._queued_rows.values():
             rows.clear()
+
+    def _write_queue(self, conn: Connection) -> None:
+        if self._queued_finishes:
+            written = conn.execute(_FINISH_QUEUED, self._queued_finishes).rowcount
+            if written != len(self._queued_finishes):
+                raise InputError(f"{len(self._queued_finishes) - written} of {len(self._queued_finishes)} "
+                                 "queued finished evaluations name no evaluation of their run")
+        for model, rows in self._queued_rows.items():
+            self._insert(conn, model, rows)
 
     # runs ------------------------------------------------------------------------------------
 
