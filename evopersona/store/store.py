@@ -17,7 +17,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Self
 
-from sqlalchemy import Connection, Insert, Table, bindparam, case, func, insert, update
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Insert,
+    Table,
+    bindparam,
+    case,
+    func,
+    insert,
+    update,
+)
 from sqlmodel import Session, SQLModel, col, select
 
 from evopersona.errors import InputError
@@ -52,6 +62,19 @@ def _table(model: type[SQLModel]) -> Table:
 @functools.cache
 def _insert_statement(model: type[SQLModel]) -> Insert:
     return insert(_table(model))
+
+
+@functools.cache
+def _raw_insert(model: type[SQLModel], dialect: Dialect) -> tuple[str, list[str] | None, list[tuple[str, Any]]]:
+    """The dialect's INSERT of every column but the id, the bind names in order for a positional
+    paramstyle (None: by name), and each column's bind processor as SQLAlchemy would apply it."""
+    table = _table(model)
+    columns = [c.key for c in table.columns if not c.primary_key]
+    compiled = insert(table).compile(dialect=dialect, column_keys=columns, for_executemany=True)
+    processors = {c.key: c.type._cached_bind_processor(dialect) for c in table.columns if not c.primary_key}
+    keys = list(compiled.positiontup) if compiled.positional and compiled.positiontup is not None else None
+    order = keys if keys is not None else columns
+    return compiled.string, keys, [(k, processors[k]) for k in order]
 
 
 _PROGRAMS, _EVALUATIONS = _table(ProgramRow), _table(EvaluationRow)
@@ -491,8 +514,14 @@ class Store:
 
     @staticmethod
     def _insert(conn: Connection, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+        """Rows holding every column but the id, in one executemany of the driver's own statement:
+        SQLAlchemy's per-row parameter handling cost the driver more than the database's work."""
         if rows:
-            conn.execute(_insert_statement(model), rows)
+            sql, keys, processors = _raw_insert(model, conn.dialect)
+            if keys is None:
+                conn.exec_driver_sql(sql, [{k: p(row[k]) if p else row[k] for k, p in processors} for row in rows])
+            else:
+                conn.exec_driver_sql(sql, [tuple(p(row[k]) if p else row[k] for k, p in processors) for row in rows])
 
     @staticmethod
     def _require(session: Session, table: type[Any], row_id: int) -> Any:

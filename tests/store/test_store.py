@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from evopersona.errors import InputError
 from evopersona.store import (
@@ -290,3 +290,36 @@ def test_a_flush_is_all_or_nothing_and_kept_when_it_fails(store: Store) -> None:
     assert [e["status"] for e in _committed(store, EvaluationRow)] == ["running", "running"], "left to be re-run"
     for model in (PersonaRow, EpisodeRow, LLMCallRow, HistoryRow):
         assert _committed(store, model) == [], f"{model.__tablename__}: no part of a failed flush is written"
+
+
+def test_the_bulk_insert_stores_what_sqlalchemy_core_stores(store: Store) -> None:
+    run = store.create_or_get_run("r", {})
+    program, evaluation = _running(store, run.id, SEED)
+    when = datetime(2026, 3, 4, 5, 6, 7, 890_123, tzinfo=UTC)
+    rows = {
+        PersonaRow: [{"evaluation_id": evaluation, "task_id": "t", "persona_id": "p", "description": "naïve “quotes” \\n",
+                      "axis_placement": {"terse": True, "ünï": False}, "policy": "x" * 3000}],
+        EpisodeRow: [{"evaluation_id": evaluation, "task_id": "t", "persona_id": None, "ended_by": "stop",
+                      "transcript": {"turns": [{"role": "user", "text": "é\\u0000ok"}], "n": 1.5e-7, "none": None},
+                      "agent_success": None},
+                     {"evaluation_id": evaluation, "task_id": "t", "persona_id": "p", "ended_by": "loop",
+                      "transcript": {}, "agent_success": False}],
+        LLMCallRow: [{"run_id": run.id, "evaluation_id": None, "role": "mutator", "model": "m", "tokens_in": 3,
+                      "tokens_out": 0, "cost_usd": 0.1 + 0.2, "latency_s": 1e-3, "cached": True, "error": None,
+                      "created_at": when}],
+        MigrationRow: [{"run_id": run.id, "program_id": program, "from_island": 0, "to_island": 3, "evaluations": 7,
+                        "created_at": when}],
+        HistoryRow: [{"run_id": run.id, "evaluations": 1, "best_score": None, "hypervolume": 0.0, "front_size": 0,
+                      "created_at": when}],
+        RejectionRow: [{"run_id": run.id, "parent_id": program, "kind": "syntax", "reason": "line 1: ‘x’",
+                        "created_at": when}],
+    }
+    for model, made in rows.items():
+        table = model.__table__  # type: ignore[attr-defined]
+        with store.engine.begin() as conn:
+            conn.execute(insert(table), made)
+            Store._insert(conn, model, made)
+        with store.engine.connect() as conn:  # as the database holds them, not as SQLAlchemy reads them back
+            stored = [{k: v for k, v in row._asdict().items() if k != "id"}
+                      for row in conn.exec_driver_sql(f"SELECT * FROM {table.name} ORDER BY id")]
+        assert stored[len(made):] == stored[:len(made)], model.__tablename__
