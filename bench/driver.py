@@ -12,7 +12,8 @@ diff checks (duplicate and near-duplicate) and the child's insert.
     git archive OLD | tar -x -C /tmp/old && python bench/driver.py --baseline /tmp/old   # side by side
 
 Ends with `RESULT driver_evaluations_per_s <x>` (goal >= 100: at a 60 s evaluation, one driver then
-keeps 6,000 evaluations in flight). Also prints the driver's peak RSS (goal < 500 MB at 1,000).
+keeps 6,000 evaluations in flight). Also prints the driver's peak RSS (goal < 500 MB at 1,000) and
+how many transactions it committed per evaluation.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import event
 
 from evopersona.config import RunConfig
 from evopersona.evaluation.models import EvaluationJob, EvaluationOutcome
@@ -115,9 +118,9 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_driver(evaluations: int, in_flight: int, root: Path, profile: bool) -> tuple[float, float, int]:
+def run_driver(evaluations: int, in_flight: int, root: Path, profile: bool) -> tuple[float, float, int, int]:
     """Evaluations per second of one engine run to `evaluations`, the driver's CPU seconds per
-    evaluation, and how many mutator calls it made."""
+    evaluation, how many mutator calls it made and how many transactions it committed."""
     config = RunConfig(
         name="driverbench", seed=3, runs_dir=str(root),
         tasks={"max_tasks": 3, "batch_size": 2, "personas_per_task": 3},
@@ -130,6 +133,8 @@ def run_driver(evaluations: int, in_flight: int, root: Path, profile: bool) -> t
     mutator = InstantMutator(seed=5)
     engine = EvolutionEngine(config, store, InstantExecutor(seed=7), mutator, load_domain("retail")[:3], str(root))  # type: ignore[arg-type]
     engine.bootstrap()
+    commits = [0]
+    event.listen(store.engine, "commit", lambda _conn: commits.__setitem__(0, commits[0] + 1))
     profiler = cProfile.Profile() if profile else None
     start, cpu_start = time.perf_counter(), time.process_time()
     if profiler is not None:
@@ -143,7 +148,7 @@ def run_driver(evaluations: int, in_flight: int, root: Path, profile: bool) -> t
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(60)
     if stats.finished != evaluations or stats.failed:
         raise RuntimeError(f"the bench run stopped early: {stats}")
-    return stats.finished / elapsed, cpu / stats.finished, mutator.calls
+    return stats.finished / elapsed, cpu / stats.finished, mutator.calls, commits[0]
 
 
 def baseline_rate(path: str, evaluations: int, in_flight: int) -> tuple[float, float]:
@@ -165,11 +170,13 @@ def main() -> None:
                         "export of an older commit), right after this run, and print the ratio")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="driverbench-") as tmp:
-        rate, cpu, calls = run_driver(args.evaluations, args.in_flight, Path(tmp), args.profile)
+        rate, cpu, calls, commits = run_driver(args.evaluations, args.in_flight, Path(tmp), args.profile)
     rss = peak_rss_mb()
     print(f"driver: {args.evaluations} instant evaluations, in flight {args.in_flight}, {calls} mutator calls, "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"driver CPU per evaluation: {cpu * 1000:.1f} ms (one free core: {1 / cpu:.0f} evaluations/s)")
+    print(f"driver transactions: {commits} ({commits / args.evaluations:.2f} per evaluation: each child's insert, and "
+          "the evaluations finished in one turn of the driver's loop together)")
     print(f"driver evaluations per second: {rate:.1f} (goal >= 100; at 60 s per evaluation one driver keeps "
           f"{rate * 60:.0f} evaluations in flight)")
     print(f"driver peak RSS: {rss:.0f} MB over {args.evaluations} evaluations (goal < 500 MB)")

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
+import itertools
 import re
-from collections import Counter
 from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Literal
@@ -16,7 +17,7 @@ from typing import Literal
 import numpy as np
 
 from evopersona.store.codehash import code_hash, normalise_code
-from evopersona.store.parsed import parse_program
+from evopersona.store.parsed import normalised_pieces, parse_program
 
 NEAR_DUPLICATE_RATIO = 0.995
 
@@ -144,6 +145,7 @@ class NearDuplicateIndex:
 
     BUCKETS = 512
     FOLD = 8
+    PIECE_CACHE_SIZE = 2048
 
     def __init__(self, threshold: float = NEAR_DUPLICATE_RATIO) -> None:
         self.threshold = threshold
@@ -157,14 +159,21 @@ class NearDuplicateIndex:
         return len(self._programs)
 
     def _signature(self, code: str) -> tuple[list[str], np.ndarray]:
-        """The normalised tokens of `code` and their bucket counts."""
+        """The normalised tokens of `code` and their bucket counts.
+
+        Tokens never span the line breaks between the statements of the normalised text, so they are
+        those of its statements in turn, each tokenised once (most of a child is its parent's)."""
         if self._last is not None and self._last[0] == code:
             return self._last[1], self._last[2]
-        tokens = _TOKEN.findall(normalise_code(code))
-        # str hashes vary between processes but not within one, and the index lives in one process
-        counts = np.zeros(self.BUCKETS, dtype=np.int32)
-        for token, count in Counter(tokens).items():
-            counts[hash(token) % self.BUCKETS] += count
+        try:
+            pieces = normalised_pieces(code)
+        except SyntaxError:
+            pieces = None
+        signatures = [_piece_signature(piece, self.BUCKETS) for piece in pieces] if pieces is not None else [
+            _piece_signature(normalise_code(code), self.BUCKETS)]
+        tokens = list(itertools.chain.from_iterable(piece_tokens for piece_tokens, _ in signatures))
+        buckets = np.concatenate([piece_buckets for _, piece_buckets in signatures]) if signatures else np.zeros(0, np.int64)
+        counts = np.bincount(buckets, minlength=self.BUCKETS).astype(np.int32)
         self._last = (code, tokens, counts)
         return tokens, counts
 
@@ -204,6 +213,14 @@ class NearDuplicateIndex:
                     and (ratio := matcher.ratio()) >= self.threshold):
                 return key, ratio
         return None
+
+
+@functools.lru_cache(maxsize=NearDuplicateIndex.PIECE_CACHE_SIZE)
+def _piece_signature(text: str, buckets: int) -> tuple[tuple[str, ...], np.ndarray]:
+    """The tokens of `text` and the bucket of each (str hashes vary between processes but not within
+    one, and an index lives in one process)."""
+    tokens = tuple(_TOKEN.findall(text))
+    return tokens, np.fromiter((hash(token) % buckets for token in tokens), dtype=np.int64, count=len(tokens))
 
 
 @dataclass

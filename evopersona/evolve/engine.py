@@ -1,9 +1,11 @@
 """The driver of an evolution run: asynchronous, steady-state, single writer of the database.
 
-As many evaluations as configured are in flight; whenever one finishes, its result is committed at
-once, the islands are updated and a new child is proposed (parent + inspirations → mutator → diff →
-checks → evaluation). A killed driver loses nothing that finished: on resume, programs whose
-evaluation never finished are evaluated again and no program is created twice.
+As many evaluations as configured are in flight; whenever one finishes, the islands are updated and
+a new child is proposed (parent + inspirations → mutator → diff → checks → evaluation). Results are
+queued in the store and committed together once per turn of the loop (before any new child is
+stored), so a busy driver pays one transaction for all the evaluations that finished meanwhile. A
+killed driver loses at most the results of its current turn: on resume, programs whose evaluation
+never committed are evaluated again and no program is created twice.
 """
 
 from __future__ import annotations
@@ -19,7 +21,12 @@ from evopersona.config import RunConfig
 from evopersona.evaluation.models import EvaluationJob, EvaluationOutcome
 from evopersona.evolve.archive import Front, ProgramRecord
 from evopersona.evolve.bandit import ModelBandit
-from evopersona.evolve.diff import ChildChecks, MutationRejected, NearDuplicateIndex, apply_mutation
+from evopersona.evolve.diff import (
+    ChildChecks,
+    MutationRejected,
+    NearDuplicateIndex,
+    apply_mutation,
+)
 from evopersona.evolve.executor import Executor
 from evopersona.evolve.islands import Islands, Migration
 from evopersona.evolve.mutation_prompt import PromptProgram, build_mutation_prompt
@@ -116,6 +123,7 @@ class EvolutionEngine:
         self.stats.llm_calls, self.stats.tokens = totals.calls, totals.tokens_in + totals.tokens_out
         self.stats.cost_usd = totals.cost_usd
         self._record_driver_calls()
+        self.store.flush()
         self._refresh_front()
 
     def _add_seeds(self) -> None:
@@ -204,6 +212,7 @@ class EvolutionEngine:
                 done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     self._settle(task)
+                self._commit()
         except asyncio.CancelledError:
             for task in in_flight:
                 task.cancel()
@@ -211,10 +220,20 @@ class EvolutionEngine:
             self.stats.stop_reason = "interrupted"
             raise
         finally:
+            self._commit()
             self.stats.in_flight = 0
             self.novelty.close()
             self._notify()
         return self.stats
+
+    def _commit(self) -> None:
+        """Write what the store has queued (finished evaluations, rejections, the mutator's calls)."""
+        try:
+            self.store.flush()
+        except Exception as error:  # noqa: BLE001 - as in _settle: stop, let in-flight work finish, report it
+            self.stats.stop_reason = "error"
+            self._stopping = True
+            self.fatal = self.fatal or error
 
     def _can_start(self) -> bool:
         """A slot can start with a pending evaluation, or a child once some program has objectives."""
@@ -255,7 +274,7 @@ class EvolutionEngine:
             self.stats.stop_reason = "budget"
             self._stopping = True
         self._absorb(program, outcome.result.status, _objectives_dict(outcome), outcome.result.reflection)
-        self.store.finish_evaluation(evaluation.id, outcome.result, self._progress())
+        self.store.queue_finish(self.run_id, evaluation.id, outcome.result, self._progress())
 
     def _account(self, outcome: EvaluationOutcome) -> None:
         for call in outcome.result.llm_calls:
@@ -379,13 +398,13 @@ class EvolutionEngine:
     def _reject(self, parent_id: int, kind: str, reason: str) -> None:
         self.stats.rejected_mutations += 1
         self.stats.rejections[kind] = self.stats.rejections.get(kind, 0) + 1
-        self.store.record_rejection(self.run_id, parent_id=parent_id, kind=kind, reason=reason)
+        self.store.record_rejection(self.run_id, parent_id=parent_id, kind=kind, reason=reason, queue=True)
         self._notify()
 
     def _record_driver_calls(self) -> None:
         calls = self.gateway.ledger.drain()
         if calls:
-            self.store.record_llm_calls(self.run_id, calls)
+            self.store.record_llm_calls(self.run_id, calls, queue=True)
             self.stats.llm_calls += len(calls)
             self.stats.tokens += sum(c.tokens_in + c.tokens_out for c in calls)
             self.stats.cost_usd += sum(c.cost_usd for c in calls)

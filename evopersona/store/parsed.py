@@ -161,13 +161,25 @@ def _from_base(code: str, base: _Program) -> list[tuple[str, _Unit]] | None:
     return [*parent_units[:kept_head], *middle_units, *parent_units[len(parent_units) - kept_tail:]]
 
 
-def _normalised(statements: list[ast.stmt], pieces: list[str]) -> str:
+def _laid_out(statements: list[ast.stmt], pieces: list[str]) -> tuple[list[ast.stmt], list[str]] | None:
+    """The statements and pieces of the normalised text without the module docstring, or None when
+    a second string becomes the docstring (then `ast.unparse` lays the module out whole)."""
     if statements and _is_string(statements[0]):
         statements, pieces = statements[1:], pieces[1:]
         if not statements:
-            return "pass"
-    if statements and _is_string(statements[0]):  # a second string becomes the docstring: let unparse lay it out
-        return ast.unparse(ast.Module(body=statements, type_ignores=[]))
+            return [], ["pass"]
+    if statements and _is_string(statements[0]):
+        return None
+    return statements, pieces
+
+
+def _normalised(statements: list[ast.stmt], pieces: list[str]) -> str:
+    laid_out = _laid_out(statements, pieces)
+    if laid_out is None:  # the first statement was the module docstring
+        return ast.unparse(ast.Module(body=statements[1:], type_ignores=[]))
+    statements, pieces = laid_out
+    if not statements:
+        return "".join(pieces)  # "" or "pass"
     parts = []
     for index, (statement, piece) in enumerate(zip(statements, pieces, strict=True)):
         if index:
@@ -212,3 +224,18 @@ def normalised_code(code: str, base: str | None = None) -> str:
     if isinstance(known, _Program):
         return known.normalised
     return parse_program(code, base).normalised
+
+
+def normalised_pieces(code: str, base: str | None = None) -> list[str] | None:
+    """Texts whose join, with line breaks between them, is `normalised_code(code, base)`: each
+    statement's own (shared by every program holding it, so work done per piece is done once per
+    statement), or None when the text is laid out whole (a code with \\r, or a second string as
+    docstring). Raises SyntaxError as `parse_program` does."""
+    parse_program(code, base)
+    if "\r" in code:
+        return None
+    known = _PROGRAMS.lookup(code)
+    assert isinstance(known, _Program)
+    units = [_unit(text) for text in known.units]
+    laid_out = _laid_out([s for unit in units for s in unit.statements], [p for unit in units for p in unit.pieces])
+    return None if laid_out is None else laid_out[1]

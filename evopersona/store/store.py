@@ -1,15 +1,33 @@
-"""The Store: typed reads and writes of a run's rows. The driver is its single writer and commits
-each finished evaluation (with its personas, episodes and LLM calls) in one transaction, so a crash
-loses at most the evaluations still in flight; the service and reports only read.
+"""The Store: typed reads and writes of a run's rows. The driver is its single writer; the service
+and reports only read.
+
+Rows that need no id back (a finished evaluation with its personas, episodes, LLM calls and progress,
+the mutator's LLM calls, rejections) can be queued: the next write or read of this Store, or
+`flush()`, writes the whole queue first, in one transaction with that write, in the order the rows
+were made. So the database always holds a prefix of the writes made, as if the driver had stopped
+there: a crash loses at most the queued rows (their evaluations are still `running` and are run
+again on resume), never part of an evaluation, and nothing is counted twice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any, Self
 
-from sqlalchemy import Connection, Insert, Table, bindparam, case, func, insert, update
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Insert,
+    Table,
+    bindparam,
+    case,
+    func,
+    insert,
+    update,
+)
 from sqlmodel import Session, SQLModel, col, select
 
 from evopersona.errors import InputError
@@ -46,6 +64,19 @@ def _insert_statement(model: type[SQLModel]) -> Insert:
     return insert(_table(model))
 
 
+@functools.cache
+def _raw_insert(model: type[SQLModel], dialect: Dialect) -> tuple[str, list[str] | None, list[tuple[str, Any]]]:
+    """The dialect's INSERT of every column but the id, the bind names in order for a positional
+    paramstyle (None: by name), and each column's bind processor as SQLAlchemy would apply it."""
+    table = _table(model)
+    columns = [c.key for c in table.columns if not c.primary_key]
+    compiled = insert(table).compile(dialect=dialect, column_keys=columns, for_executemany=True)
+    processors = {c.key: c.type._cached_bind_processor(dialect) for c in table.columns if not c.primary_key}
+    keys = list(compiled.positiontup) if compiled.positional and compiled.positiontup is not None else None
+    order = keys if keys is not None else columns
+    return compiled.string, keys, [(k, processors[k]) for k in order]
+
+
 _PROGRAMS, _EVALUATIONS = _table(ProgramRow), _table(EvaluationRow)
 # built once: the driver runs these for every child, and building a statement costs more than running it
 _PROGRAM_BY_HASH = select(_PROGRAMS.c.id).where(_PROGRAMS.c.run_id == bindparam("run"),
@@ -55,6 +86,12 @@ _INSERT_PROGRAM = _insert_statement(ProgramRow)
 _INSERT_EVALUATION = _insert_statement(EvaluationRow)
 _FINISH_EVALUATION = (update(_EVALUATIONS).where(_EVALUATIONS.c.id == bindparam("evaluation"))
                       .returning(*_EVALUATIONS.c))
+_FINISH_QUEUED = update(_EVALUATIONS).where(_EVALUATIONS.c.id == bindparam("evaluation"),
+                                            _EVALUATIONS.c.run_id == bindparam("run"))
+# queued inserts are written table by table in this order (each table's rows in the order they were
+# queued, so ids are those of writing them one by one); every row they reference exists already
+_QUEUED_TABLES: tuple[type[SQLModel], ...] = (PersonaRow, EpisodeRow, LLMCallRow, MigrationRow, HistoryRow,
+                                              RejectionRow)
 
 
 class Store:
@@ -64,8 +101,12 @@ class Store:
         self.url = url
         self.engine = make_engine(url, schema=schema)
         SQLModel.metadata.create_all(self.engine)
+        self._queued_finishes: list[dict[str, Any]] = []
+        self._queued_rows: dict[type[SQLModel], list[dict[str, Any]]] = {model: [] for model in _QUEUED_TABLES}
 
     def close(self) -> None:
+        """Release the connections. Writes still queued are dropped, as a crash would drop them (the
+        driver flushes before it stops; see the module docstring)."""
         self.engine.dispose()
 
     def __enter__(self) -> Self:
@@ -75,7 +116,41 @@ class Store:
         self.close()
 
     def _session(self) -> Session:
+        self.flush()
         return Session(self.engine, expire_on_commit=False)
+
+    # the queue -------------------------------------------------------------------------------
+
+    @property
+    def queued(self) -> int:
+        """How many queued writes (finished evaluations and rows) wait for the next transaction."""
+        return len(self._queued_finishes) + sum(len(rows) for rows in self._queued_rows.values())
+
+    def flush(self) -> None:
+        """Write everything queued, in one transaction."""
+        if self.queued:
+            with self._transaction():
+                pass
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """A write transaction that starts with the queue, so rows reach the database in the order
+        they were made; the queue is dropped once committed (kept, and written again, on failure)."""
+        with self.engine.begin() as conn:
+            self._write_queue(conn)
+            yield conn
+        self._queued_finishes.clear()
+        for rows in self._queued_rows.values():
+            rows.clear()
+
+    def _write_queue(self, conn: Connection) -> None:
+        if self._queued_finishes:
+            written = conn.execute(_FINISH_QUEUED, self._queued_finishes).rowcount
+            if written != len(self._queued_finishes):
+                raise InputError(f"{len(self._queued_finishes) - written} of {len(self._queued_finishes)} "
+                                 "queued finished evaluations name no evaluation of their run")
+        for model, rows in self._queued_rows.items():
+            self._insert(conn, model, rows)
 
     # runs ------------------------------------------------------------------------------------
 
@@ -124,7 +199,7 @@ class Store:
 
         Returns (row, created): created is False for a duplicate.
         """
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             row, created = self._insert_program(conn, run_id, code, parent_ids, island, mutation_kind,
                                                 mutation_angle, model, generation)
         return row, created
@@ -143,7 +218,7 @@ class Store:
     ) -> tuple[ProgramRow, EvaluationRow | None]:
         """A new program with its running evaluation, in one transaction; (the existing row, None)
         when the run already holds the same normalised code."""
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             row, created = self._insert_program(conn, run_id, code, parent_ids, island, mutation_kind,
                                                 mutation_angle, model, generation)
             if not created:
@@ -206,7 +281,7 @@ class Store:
     def add_evaluation(self, program_id: int, *, status: str = "pending") -> EvaluationRow:
         if status not in ("pending", "running"):
             raise InputError(f"a new evaluation is pending or running, not {status!r}")
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             run_id = conn.execute(_PROGRAM_RUN, {"program": program_id}).scalar_one_or_none()
             if run_id is None:
                 raise InputError(f"no programs row with id {program_id}")
@@ -229,35 +304,62 @@ class Store:
         Plain Core statements: building an ORM object per persona, episode and call, and reloading
         rows the caller already holds, cost the driver more than the commit itself."""
         now = utcnow()
-        dumped = result.model_dump(include={"objectives", "personas", "episodes", "llm_calls"})  # one serializer pass
-        values = {
-            "evaluation": evaluation_id,
-            "status": result.status,
-            "objectives": dumped["objectives"],
-            "metrics": result.metrics, "error": result.error, "reflection": result.reflection,
-            "timings": result.timings, "cost_usd": sum(c.cost_usd for c in result.llm_calls),
-            "llm_calls": len(result.llm_calls), "finished_at": now,
-        }
-        with self.engine.begin() as conn:
-            stored = conn.execute(_FINISH_EVALUATION, values).first()
+        dumped = self._dump_result(result)
+        with self._transaction() as conn:
+            stored = conn.execute(_FINISH_EVALUATION, {"evaluation": evaluation_id,
+                                                       **self._finished_values(result, dumped, now)}).first()
             if stored is None:
                 raise InputError(f"no evaluations row with id {evaluation_id}")
-            self._insert(conn, PersonaRow, [{"evaluation_id": evaluation_id, **p} for p in dumped["personas"]])
-            self._insert(conn, EpisodeRow, [{"evaluation_id": evaluation_id, **e} for e in dumped["episodes"]])
-            self._insert(conn, LLMCallRow, [{**c, "run_id": stored.run_id, "evaluation_id": evaluation_id,
-                                             "created_at": c["created_at"] or now} for c in dumped["llm_calls"]])
-            if progress is not None:
-                self._insert(conn, MigrationRow, self._migration_rows(stored.run_id, progress.migrations,
-                                                                      progress.evaluations))
-                self._insert(conn, HistoryRow, [{"run_id": stored.run_id, **progress.model_dump(exclude={"migrations"}),
-                                                 "created_at": utcnow()}])
+            for model, rows in self._finished_rows(stored.run_id, evaluation_id, dumped, progress, now):
+                self._insert(conn, model, rows)
         return EvaluationRow(**stored._asdict())
 
-    def record_llm_calls(self, run_id: int, calls: Iterable[Any], *, evaluation_id: int | None = None) -> int:
-        """Store LLM calls made outside an evaluation (the mutator's); returns how many were written."""
+    def queue_finish(self, run_id: int, evaluation_id: int, result: EvaluationResult,
+                     progress: ProgressIn | None = None) -> None:
+        """`finish_evaluation` for an evaluation of run `run_id`, queued: the driver writes every
+        evaluation finished in one turn of its loop in one transaction (see the module docstring)."""
+        now = utcnow()
+        dumped = self._dump_result(result)
+        self._queued_finishes.append({"evaluation": evaluation_id, "run": run_id,
+                                      **self._finished_values(result, dumped, now)})
+        for model, rows in self._finished_rows(run_id, evaluation_id, dumped, progress, now):
+            self._queued_rows[model].extend(rows)
+
+    @staticmethod
+    def _dump_result(result: EvaluationResult) -> dict[str, Any]:
+        return result.model_dump(include={"objectives", "personas", "episodes", "llm_calls"})  # one serializer pass
+
+    @staticmethod
+    def _finished_values(result: EvaluationResult, dumped: dict[str, Any], now: datetime) -> dict[str, Any]:
+        return {"status": result.status, "objectives": dumped["objectives"], "metrics": result.metrics,
+                "error": result.error, "reflection": result.reflection, "timings": result.timings,
+                "cost_usd": sum(c.cost_usd for c in result.llm_calls), "llm_calls": len(result.llm_calls),
+                "finished_at": now}
+
+    def _finished_rows(self, run_id: int, evaluation_id: int, dumped: dict[str, Any], progress: ProgressIn | None,
+                       now: datetime) -> list[tuple[type[SQLModel], list[dict[str, Any]]]]:
+        rows: list[tuple[type[SQLModel], list[dict[str, Any]]]] = [
+            (PersonaRow, [{"evaluation_id": evaluation_id, **p} for p in dumped["personas"]]),
+            (EpisodeRow, [{"evaluation_id": evaluation_id, **e} for e in dumped["episodes"]]),
+            (LLMCallRow, [{**c, "run_id": run_id, "evaluation_id": evaluation_id, "created_at": c["created_at"] or now}
+                          for c in dumped["llm_calls"]]),
+        ]
+        if progress is not None:
+            rows.append((MigrationRow, self._migration_rows(run_id, progress.migrations, progress.evaluations)))
+            rows.append((HistoryRow, [{"run_id": run_id, **progress.model_dump(exclude={"migrations"}),
+                                       "created_at": utcnow()}]))
+        return rows
+
+    def record_llm_calls(self, run_id: int, calls: Iterable[Any], *, evaluation_id: int | None = None,
+                         queue: bool = False) -> int:
+        """Store LLM calls made outside an evaluation (the mutator's); returns how many were written
+        (or queued, with `queue`)."""
         rows = self._call_rows(run_id, evaluation_id, [LLMCallIn.model_validate(c, from_attributes=True) for c in calls])
-        with self.engine.begin() as conn:
-            self._insert(conn, LLMCallRow, rows)
+        if queue:
+            self._queued_rows[LLMCallRow].extend(rows)
+        else:
+            with self._transaction() as conn:
+                self._insert(conn, LLMCallRow, rows)
         return len(rows)
 
     def get_evaluation(self, evaluation_id: int) -> EvaluationRow | None:
@@ -337,7 +439,7 @@ class Store:
 
     def record_migrations(self, run_id: int, moves: Iterable[tuple[int, int, int]], *, evaluations: int) -> None:
         """Store (program_id, from_island, to_island) moves made after `evaluations` evaluations."""
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             self._insert(conn, MigrationRow, self._migration_rows(run_id, moves, evaluations))
 
     def migrations(self, run_id: int) -> list[MigrationRow]:
@@ -345,10 +447,14 @@ class Store:
             return list(session.exec(select(MigrationRow).where(
                 MigrationRow.run_id == run_id).order_by(col(MigrationRow.id))))
 
-    def record_rejection(self, run_id: int, *, parent_id: int, kind: str, reason: str) -> None:
-        with self._session() as session:
-            session.add(RejectionRow(run_id=run_id, parent_id=parent_id, kind=kind, reason=reason))
-            session.commit()
+    def record_rejection(self, run_id: int, *, parent_id: int, kind: str, reason: str, queue: bool = False) -> None:
+        """Store a mutator answer that produced no child (queued with `queue`)."""
+        row = {"run_id": run_id, "parent_id": parent_id, "kind": kind, "reason": reason, "created_at": utcnow()}
+        if queue:
+            self._queued_rows[RejectionRow].append(row)
+        else:
+            with self._transaction() as conn:
+                self._insert(conn, RejectionRow, [row])
 
     def rejection_counts(self, run_id: int) -> dict[str, int]:
         query = select(RejectionRow.kind, func.count()).where(RejectionRow.run_id == run_id).group_by(col(RejectionRow.kind))
@@ -359,7 +465,7 @@ class Store:
                        hypervolume: float, front_size: int) -> HistoryRow:
         values = {"run_id": run_id, "evaluations": evaluations, "best_score": best_score,
                   "hypervolume": hypervolume, "front_size": front_size, "created_at": utcnow()}
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             inserted = conn.execute(insert(_table(HistoryRow)).values(values))
         return HistoryRow(id=inserted.inserted_primary_key[0], **values)
 
@@ -408,8 +514,14 @@ class Store:
 
     @staticmethod
     def _insert(conn: Connection, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+        """Rows holding every column but the id, in one executemany of the driver's own statement:
+        SQLAlchemy's per-row parameter handling cost the driver more than the database's work."""
         if rows:
-            conn.execute(_insert_statement(model), rows)
+            sql, keys, processors = _raw_insert(model, conn.dialect)
+            if keys is None:
+                conn.exec_driver_sql(sql, [{k: p(row[k]) if p else row[k] for k, p in processors} for row in rows])
+            else:
+                conn.exec_driver_sql(sql, [tuple(p(row[k]) if p else row[k] for k, p in processors) for row in rows])
 
     @staticmethod
     def _require(session: Session, table: type[Any], row_id: int) -> Any:

@@ -6,6 +6,7 @@ import difflib
 import random
 import re
 
+import numpy as np
 import pytest
 
 from evopersona.evolve.diff import (
@@ -187,6 +188,9 @@ def test_near_duplicate_index_finds_what_comparing_with_every_program_finds() ->
                 expected = (key, ratio)
                 break
         assert index.closest_above_threshold(code) == expected
+        signature = index._signature(code)  # tokens and bucket counts built statement by statement
+        assert signature[0] == tokens
+        assert signature[1].tolist() == np.bincount([hash(t) % index.BUCKETS for t in tokens], minlength=index.BUCKETS).tolist()
         found.append(expected is not None)
         index.add(str(step), code)
         known.append((str(step), code))

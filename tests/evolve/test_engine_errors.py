@@ -36,6 +36,7 @@ def test_unexpected_error_stops_cleanly_and_keeps_finished_work(tmp_path: Path, 
     engine, store, stats = run_engine(config, OneFailingExecutor(), load_domain("retail")[:2])
     assert stats.stop_reason == "error"
     assert isinstance(engine.fatal, RuntimeError) and "boom" in str(engine.fatal)
+    assert store.queued == 0, "the driver commits what it queued before it stops"
     counts = store.status_counts(engine.run_id)
     assert counts.get("done") == 1, "the evaluation in flight beside the failure was committed"
     assert counts.get("running") == 1, "the failed one is left to be re-run on resume"

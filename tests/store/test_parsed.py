@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import ast
 import random
+import re
 
 import pytest
 
 from evopersona.evolve.diff import check_contract
 from evopersona.resources import programs_dir
-from evopersona.store.parsed import parse_program, strip_docstrings
+from evopersona.store.parsed import normalised_pieces, parse_program, strip_docstrings
 
 # edits that continue, indent, break or document the statements around them
 SNIPPETS = ['x = 1\n', '    y = 2\n', 'else:\n    pass\n', '"""doc"""\n', '# comment\n', '@decorator\n',
@@ -35,7 +36,18 @@ def _by_units(code: str, base: str | None) -> tuple[object, ...]:
         parsed = parse_program(code, base)
     except SyntaxError as exc:
         return ("syntax", exc.lineno, exc.msg)
+    pieces = normalised_pieces(code, base)
+    if pieces is not None:  # the normalised text is its pieces with line breaks between them
+        assert re.fullmatch("\n{1,2}".join(map(re.escape, pieces)), parsed.normalised), code
+    else:
+        assert "\r" in code or _second_string(parsed.module), code
     return (parsed.normalised, check_contract(parsed.module))
+
+
+def _second_string(module: ast.Module) -> bool:
+    strings = [isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)
+               for s in module.body[:2]]
+    return strings == [True, True]
 
 
 def _edit(parent: str, rng: random.Random) -> str:

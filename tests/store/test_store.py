@@ -1,11 +1,12 @@
 """The Store on SQLite and PostgreSQL: runs, program dedupe, lineage, evaluation lifecycle, resume,
-history and LLM totals."""
+history, LLM totals and the queue of writes."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import insert, select
 
 from evopersona.errors import InputError
 from evopersona.store import (
@@ -15,6 +16,16 @@ from evopersona.store import (
     Objectives,
     PersonaIn,
     Store,
+)
+from evopersona.store.models import ProgressIn
+from evopersona.store.tables import (
+    EpisodeRow,
+    EvaluationRow,
+    HistoryRow,
+    LLMCallRow,
+    MigrationRow,
+    PersonaRow,
+    RejectionRow,
 )
 
 SEED = '''"""A seed."""
@@ -206,3 +217,109 @@ def test_rejections_are_recorded_and_counted(store):
     store.record_rejection(run.id, parent_id=program.id, kind="syntax", reason="line 9: invalid syntax")
     store.record_rejection(run.id, parent_id=program.id, kind="duplicate", reason="same code")
     assert store.rejection_counts(run.id) == {"syntax": 2, "duplicate": 1}
+
+
+# the queue -----------------------------------------------------------------------------------
+
+_TIMES = {"created_at", "started_at", "finished_at"}
+
+
+def _committed(store: Store, model: type, **where: object) -> list[dict[str, object]]:
+    """Rows as another reader sees them (straight from the database, bypassing this Store's queue),
+    in id order, without ids and timestamps."""
+    table = model.__table__  # type: ignore[attr-defined]
+    query = select(table).where(*(table.c[k] == v for k, v in where.items())).order_by(table.c.id)
+    with store.engine.connect() as conn:
+        return [{k: v for k, v in row._asdict().items() if k not in _TIMES | {"id"}} for row in conn.execute(query)]
+
+
+def _running(store: Store, run_id: int, code: str) -> tuple[int, int]:
+    program, _ = store.add_program(run_id, code)
+    return program.id, store.add_evaluation(program.id, status="running").id  # type: ignore[return-value]
+
+
+def _progress(evaluations: int, migrations: list[tuple[int, int, int]]) -> ProgressIn:
+    return ProgressIn(evaluations=evaluations, best_score=0.5, hypervolume=0.24, front_size=1, migrations=migrations)
+
+
+def test_a_queued_finish_writes_what_finish_evaluation_writes_once_flushed(store: Store) -> None:
+    run = store.create_or_get_run("r", {})
+    (a, plain), (b, queued) = _running(store, run.id, SEED), _running(store, run.id, SEED + "\nX = 1\n")
+    store.finish_evaluation(plain, _result(), _progress(1, [(a, 0, 1)]))
+    store.queue_finish(run.id, queued, _result(), _progress(2, [(b, 1, 2)]))
+    assert store.queued == 1 + 1 + 1 + 2 + 1 + 1  # the evaluation, persona, episode, 2 calls, migration, history
+    assert _committed(store, EvaluationRow, id=queued)[0]["status"] == "running", "nothing written before a flush"
+    assert _committed(store, PersonaRow, evaluation_id=queued) == []
+    store.flush()
+    assert store.queued == 0
+    [(plain_row, queued_row)] = [(_committed(store, EvaluationRow, id=plain), _committed(store, EvaluationRow, id=queued))]
+    assert {**plain_row[0], "program_id": b} == queued_row[0]
+    for model in (PersonaRow, EpisodeRow, LLMCallRow):
+        assert ([{**row, "evaluation_id": queued} for row in _committed(store, model, evaluation_id=plain)]
+                == _committed(store, model, evaluation_id=queued))
+    assert [(h["evaluations"], h["hypervolume"]) for h in _committed(store, HistoryRow)] == [(1, 0.24), (2, 0.24)]
+    assert [(m["program_id"], m["to_island"]) for m in _committed(store, MigrationRow)] == [(a, 1), (b, 2)]
+
+
+def test_queued_rows_keep_the_order_they_were_made_in(store: Store) -> None:
+    run = store.create_or_get_run("r", {})
+    (program, first), (_, second) = _running(store, run.id, SEED), _running(store, run.id, SEED + "\nX = 1\n")
+    mutator = LLMCallIn(role="mutator", model="offline/mutator")
+    store.queue_finish(run.id, first, _result())
+    store.record_llm_calls(run.id, [mutator], queue=True)
+    store.record_rejection(run.id, parent_id=program, kind="syntax", reason="line 1", queue=True)
+    store.record_llm_calls(run.id, [mutator.model_copy(update={"model": "offline/other"})])  # writes the queue first
+    assert store.queued == 0 and len(_committed(store, RejectionRow)) == 1
+    store.queue_finish(run.id, second, _result())
+    assert store.status_counts(run.id) == {"done": 2}, "a read of this Store writes its queue first"
+    assert [(c["model"], c["evaluation_id"]) for c in _committed(store, LLMCallRow)] == [
+        ("offline/generator", first), ("offline/user", first), ("offline/mutator", None), ("offline/other", None),
+        ("offline/generator", second), ("offline/user", second)]
+
+
+def test_a_flush_is_all_or_nothing_and_kept_when_it_fails(store: Store) -> None:
+    run, other = store.create_or_get_run("r", {}), store.create_or_get_run("other", {})
+    _, evaluation = _running(store, run.id, SEED)
+    _, elsewhere = _running(store, other.id, SEED)
+    store.queue_finish(run.id, evaluation, _result(), _progress(1, []))
+    store.queue_finish(run.id, elsewhere, _result())  # an evaluation of another run
+    queued = store.queued
+    with pytest.raises(InputError, match="1 of 2 queued finished evaluations"):
+        store.flush()
+    assert store.queued == queued, "kept, to be written again"
+    assert [e["status"] for e in _committed(store, EvaluationRow)] == ["running", "running"], "left to be re-run"
+    for model in (PersonaRow, EpisodeRow, LLMCallRow, HistoryRow):
+        assert _committed(store, model) == [], f"{model.__tablename__}: no part of a failed flush is written"
+
+
+def test_the_bulk_insert_stores_what_sqlalchemy_core_stores(store: Store) -> None:
+    run = store.create_or_get_run("r", {})
+    program, evaluation = _running(store, run.id, SEED)
+    when = datetime(2026, 3, 4, 5, 6, 7, 890_123, tzinfo=UTC)
+    rows = {
+        PersonaRow: [{"evaluation_id": evaluation, "task_id": "t", "persona_id": "p", "description": "naïve “quotes” \\n",
+                      "axis_placement": {"terse": True, "ünï": False}, "policy": "x" * 3000}],
+        EpisodeRow: [{"evaluation_id": evaluation, "task_id": "t", "persona_id": None, "ended_by": "stop",
+                      "transcript": {"turns": [{"role": "user", "text": "é\\u0000ok"}], "n": 1.5e-7, "none": None},
+                      "agent_success": None},
+                     {"evaluation_id": evaluation, "task_id": "t", "persona_id": "p", "ended_by": "loop",
+                      "transcript": {}, "agent_success": False}],
+        LLMCallRow: [{"run_id": run.id, "evaluation_id": None, "role": "mutator", "model": "m", "tokens_in": 3,
+                      "tokens_out": 0, "cost_usd": 0.1 + 0.2, "latency_s": 1e-3, "cached": True, "error": None,
+                      "created_at": when}],
+        MigrationRow: [{"run_id": run.id, "program_id": program, "from_island": 0, "to_island": 3, "evaluations": 7,
+                        "created_at": when}],
+        HistoryRow: [{"run_id": run.id, "evaluations": 1, "best_score": None, "hypervolume": 0.0, "front_size": 0,
+                      "created_at": when}],
+        RejectionRow: [{"run_id": run.id, "parent_id": program, "kind": "syntax", "reason": "line 1: ‘x’",
+                        "created_at": when}],
+    }
+    for model, made in rows.items():
+        table = model.__table__  # type: ignore[attr-defined]
+        with store.engine.begin() as conn:
+            conn.execute(insert(table), made)
+            Store._insert(conn, model, made)
+        with store.engine.connect() as conn:  # as the database holds them, not as SQLAlchemy reads them back
+            stored = [{k: v for k, v in row._asdict().items() if k != "id"}
+                      for row in conn.exec_driver_sql(f"SELECT * FROM {table.name} ORDER BY id")]
+        assert stored[len(made):] == stored[:len(made)], model.__tablename__
