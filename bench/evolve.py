@@ -10,8 +10,11 @@ measures only its evolution phase, read back from the database (evaluation start
    steady state (the W-th finish → the last finish, W workers), and their ratio 2 workers ÷ 1.
 2. LLM busy share: the `user` and `agent` roles go to a loopback OpenAI-compatible server
    (evopersona.testing.fake_openai, own process) that answers after a fixed latency; generator,
-   mutator, judge and reflection stay offline (the server's echo replies are not valid generator
-   output). Its replies hold no stop token, so every episode runs to max_turns. The server
+   mutator, judge and reflection stay offline (its replies are not valid generator output). Its
+   replies (`reply="turns"`: a sentence naming the turn) are kept whole by user-turn cleaning, never
+   repeat and hold no stop token, so every episode runs to max_turns; the run fails if the server
+   saw fewer than evaluations × episodes × 2 × max_turns requests (an echoed greeting, the server's
+   default reply, is agent speech the cleaning drops, which ended every episode on its first turn). The server
    integrates its in-flight request count over time. An episode has one request in flight at a
    time (user and agent turns alternate) and an evaluation has its episodes in flight at most, so
    the most a worker CPU keeps in flight is  bound = workers × min(user concurrency, episodes per
@@ -65,7 +68,7 @@ from evopersona.runs import open_run
 from evopersona.testing.fake_openai import FakeOpenAIProcess
 
 QUICKSTART = Path(__file__).resolve().parent.parent / "runs" / "quickstart.toml"
-TASKS, PERSONAS = 2, 3
+TASKS, PERSONAS, MAX_TURNS = 2, 3, 8
 EPISODES_PER_EVALUATION = TASKS * PERSONAS
 RAY_START_ATTEMPTS = 3
 
@@ -77,7 +80,7 @@ def _base_overrides(runs_dir: Path, evaluations: int) -> list[str]:
         f"tasks.batch_size={TASKS}",
         f"tasks.personas_per_task={PERSONAS}",
         "fitness.reference_tasks=6",
-        "episodes.max_turns=8",
+        f"episodes.max_turns={MAX_TURNS}",
         f"search.max_evaluations={evaluations}",
         "search.patience=1000",
     ]
@@ -347,13 +350,17 @@ def busy_share(runs_dir: Path, name: str, reference: Path, args: argparse.Namesp
                per_cpu: int) -> BusyShare:
     workers = args.llm_workers
     bound = workers * min(args.concurrency, EPISODES_PER_EVALUATION)
-    with (FakeOpenAIProcess(latency_s=args.latency) as server,
+    with (FakeOpenAIProcess(latency_s=args.latency, reply="turns") as server,
           CounterSampler(lambda: server.stats().in_flight_seconds, every_s=0.2) as in_flight_s):
         phase = evolve(runs_dir, name, reference, args.llm_evaluations, workers, in_flight,
                        [*llm_overrides(server.base_url, args.concurrency), f"ray.evaluations_per_cpu={per_cpu}"])
         stats = server.stats()
     if stats.first_request_at is None or stats.last_request_end_at is None:
         raise RuntimeError("no LLM request reached the fake server")
+    expected = phase.evaluations * EPISODES_PER_EVALUATION * 2 * MAX_TURNS
+    if stats.requests < expected:
+        raise RuntimeError(f"{stats.requests} LLM requests, {expected} expected: episodes ended before max_turns, "
+                           "so this would not measure conversations of the stated length")
     # steady state: the span without one evaluation's worth of time at each end (ramp-up, drain)
     steady = in_flight_s.capped_rate_between(stats.first_request_at + phase.worker_s,
                                              stats.last_request_end_at - phase.worker_s, bound)
