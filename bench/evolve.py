@@ -311,11 +311,14 @@ def llm_overrides(base_url: str, concurrency: int) -> list[str]:
     return out
 
 
-def quickstart_memory(runs_dir: Path) -> tuple[MemorySampler, float, dict[str, object]]:
+def quickstart_memory(runs_dir: Path, per_cpu: int | None) -> tuple[MemorySampler, float, dict[str, object]]:
     """`evopersona evolve runs/quickstart.toml` as a user runs it, in its own process (so the
-    driver's peak is the quickstart's alone), sampled with its Ray workers."""
+    driver's peak is the quickstart's alone), sampled with its Ray workers; `per_cpu` sets
+    ray.evaluations_per_cpu (None: the configuration's default)."""
     command = [sys.executable, "-m", "evopersona", "evolve", str(QUICKSTART), "--set", f"runs_dir={runs_dir}",
                "--fresh", "--json"]
+    if per_cpu is not None:
+        command += ["--set", f"ray.evaluations_per_cpu={per_cpu}"]
     attempt = 1
     while True:
         start = time.perf_counter()
@@ -386,6 +389,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="busy-share pairs (baseline, then the run) to show the noise")
     parser.add_argument("--skip-throughput", action="store_true", help="no throughput runs")
     parser.add_argument("--skip-quickstart", action="store_true", help="no memory measurement of the quickstart")
+    parser.add_argument("--quickstart-per-cpu", type=int, nargs="+", default=[None],
+                        help="run the quickstart once per ray.evaluations_per_cpu given (default: once, as configured)")
     args = parser.parse_args()
     os.environ.setdefault("OPENAI_API_KEY", "sk-bench-dummy")
 
@@ -409,10 +414,17 @@ def main() -> None:
                   f"{phases[2].steady_per_minute / phases[1].steady_per_minute:.2f} steady (2 cores: ideal 2.0)",
                   flush=True)
 
-        if not args.skip_quickstart:
-            memory, seconds, summary = quickstart_memory(runs_dir / "quickstart")
-            print(f"memory, `evopersona evolve runs/quickstart.toml` (offline, {summary.get('evaluations')} evaluations "
-                  f"in {seconds:.0f} s, stop {summary.get('stop_reason')}): {memory.summary()}", flush=True)
+        for per_cpu in [] if args.skip_quickstart else args.quickstart_per_cpu:
+            memory, seconds, summary = quickstart_memory(runs_dir / f"quickstart-{per_cpu}", per_cpu)
+            opened = open_run(Path(str(summary["path"])))
+            try:
+                statuses = opened.store.status_counts(opened.run.id)
+            finally:
+                opened.store.close()
+            setting = "as configured" if per_cpu is None else f"ray.evaluations_per_cpu={per_cpu}"
+            print(f"memory, `evopersona evolve runs/quickstart.toml` ({setting}; offline, {summary.get('evaluations')} "
+                  f"evaluations in {seconds:.0f} s, stop {summary.get('stop_reason')}, best score "
+                  f"{summary.get('best_score')}, statuses {statuses}): {memory.summary()}", flush=True)
 
         workers = args.llm_workers
         in_flight = args.llm_in_flight or workers * args.evaluations_per_cpu

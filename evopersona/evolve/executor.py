@@ -27,7 +27,12 @@ from evopersona.evaluation.models import (
     JobTicket,
     RunContext,
 )
-from evopersona.evaluation.worker import run_cache_dir, run_job, run_ticket
+from evopersona.evaluation.worker import (
+    run_cache_dir,
+    run_job,
+    run_ticket,
+    warm_llm_client,
+)
 from evopersona.store.models import EvaluationResult
 from evopersona.tasks import Task
 
@@ -63,7 +68,13 @@ class WorkersLost(WorkFailed):
 
 
 class _EvaluationActor:
-    """A Ray worker process whose threads each run one evaluation, all sharing its worker context."""
+    """A Ray worker process whose threads each run one evaluation, all sharing its worker context.
+
+    It starts when the executor is made (before the driver builds the reference and the seeds) and
+    builds its LLM client's lazy state then, not in its first evaluation."""
+
+    def __init__(self) -> None:
+        warm_llm_client()
 
     def run(self, ticket_json: str, refs: dict[str, Any]) -> str:
         return run_ticket(ticket_json, refs)
