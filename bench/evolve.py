@@ -32,7 +32,9 @@ measures only its evolution phase, read back from the database (evaluation start
    Within an evaluation, each task's episodes start as soon as that task's personas exist (both
    runs have this; see evopersona/evaluation/pipeline.py).
 3. Memory: each run prints the driver's and the largest Ray worker's peak RSS (the throughput runs
-   are the quickstart configuration, shrunk as above).
+   are the quickstart configuration, shrunk as above), and so does `evopersona evolve
+   runs/quickstart.toml` run as a user runs it, once per `--quickstart-per-cpu` value, with its
+   time, stop reason, best score and evaluation statuses.
 
     python bench/evolve.py                    # 20-40 minutes on 2 heavily loaded cores
     python bench/evolve.py --skip-throughput --repeat 3

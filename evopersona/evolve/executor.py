@@ -114,7 +114,7 @@ class RayExecutor:
     the CPU stages of the one before: on a local Ray as threads of one actor per CPU (sharing its
     warm worker context), on a cluster as tasks asking for 1 / evaluations_per_cpu of a CPU (one
     process each, so that tasks still spread over whichever nodes have room). bench/evolve.py
-    measures the LLM busy share both ways."""
+    measures the LLM busy share both ways; the default is 2 (bench/README.md has the figures)."""
 
     def __init__(self, config: RayConfig) -> None:
         import ray
