@@ -10,8 +10,11 @@ measures only its evolution phase, read back from the database (evaluation start
    steady state (the W-th finish → the last finish, W workers), and their ratio 2 workers ÷ 1.
 2. LLM busy share: the `user` and `agent` roles go to a loopback OpenAI-compatible server
    (evopersona.testing.fake_openai, own process) that answers after a fixed latency; generator,
-   mutator, judge and reflection stay offline (the server's echo replies are not valid generator
-   output). Its replies hold no stop token, so every episode runs to max_turns. The server
+   mutator, judge and reflection stay offline (its replies are not valid generator output). Its
+   replies (`reply="turns"`: a sentence naming the turn) are kept whole by user-turn cleaning, never
+   repeat and hold no stop token, so every episode runs to max_turns; the run fails if the server
+   saw fewer than evaluations × episodes × 2 × max_turns requests (an echoed greeting, the server's
+   default reply, is agent speech the cleaning drops, which ended every episode on its first turn). The server
    integrates its in-flight request count over time. An episode has one request in flight at a
    time (user and agent turns alternate) and an evaluation has its episodes in flight at most, so
    the most a worker CPU keeps in flight is  bound = workers × min(user concurrency, episodes per
@@ -29,7 +32,9 @@ measures only its evolution phase, read back from the database (evaluation start
    Within an evaluation, each task's episodes start as soon as that task's personas exist (both
    runs have this; see evopersona/evaluation/pipeline.py).
 3. Memory: each run prints the driver's and the largest Ray worker's peak RSS (the throughput runs
-   are the quickstart configuration, shrunk as above).
+   are the quickstart configuration, shrunk as above), and so does `evopersona evolve
+   runs/quickstart.toml` run as a user runs it, once per `--quickstart-per-cpu` value, with its
+   time, stop reason, best score and evaluation statuses.
 
     python bench/evolve.py                    # 20-40 minutes on 2 heavily loaded cores
     python bench/evolve.py --skip-throughput --repeat 3
@@ -65,7 +70,7 @@ from evopersona.runs import open_run
 from evopersona.testing.fake_openai import FakeOpenAIProcess
 
 QUICKSTART = Path(__file__).resolve().parent.parent / "runs" / "quickstart.toml"
-TASKS, PERSONAS = 2, 3
+TASKS, PERSONAS, MAX_TURNS = 2, 3, 8
 EPISODES_PER_EVALUATION = TASKS * PERSONAS
 RAY_START_ATTEMPTS = 3
 
@@ -77,7 +82,7 @@ def _base_overrides(runs_dir: Path, evaluations: int) -> list[str]:
         f"tasks.batch_size={TASKS}",
         f"tasks.personas_per_task={PERSONAS}",
         "fitness.reference_tasks=6",
-        "episodes.max_turns=8",
+        f"episodes.max_turns={MAX_TURNS}",
         f"search.max_evaluations={evaluations}",
         "search.patience=1000",
     ]
@@ -308,11 +313,14 @@ def llm_overrides(base_url: str, concurrency: int) -> list[str]:
     return out
 
 
-def quickstart_memory(runs_dir: Path) -> tuple[MemorySampler, float, dict[str, object]]:
+def quickstart_memory(runs_dir: Path, per_cpu: int | None) -> tuple[MemorySampler, float, dict[str, object]]:
     """`evopersona evolve runs/quickstart.toml` as a user runs it, in its own process (so the
-    driver's peak is the quickstart's alone), sampled with its Ray workers."""
+    driver's peak is the quickstart's alone), sampled with its Ray workers; `per_cpu` sets
+    ray.evaluations_per_cpu (None: the configuration's default)."""
     command = [sys.executable, "-m", "evopersona", "evolve", str(QUICKSTART), "--set", f"runs_dir={runs_dir}",
                "--fresh", "--json"]
+    if per_cpu is not None:
+        command += ["--set", f"ray.evaluations_per_cpu={per_cpu}"]
     attempt = 1
     while True:
         start = time.perf_counter()
@@ -347,13 +355,17 @@ def busy_share(runs_dir: Path, name: str, reference: Path, args: argparse.Namesp
                per_cpu: int) -> BusyShare:
     workers = args.llm_workers
     bound = workers * min(args.concurrency, EPISODES_PER_EVALUATION)
-    with (FakeOpenAIProcess(latency_s=args.latency) as server,
+    with (FakeOpenAIProcess(latency_s=args.latency, reply="turns") as server,
           CounterSampler(lambda: server.stats().in_flight_seconds, every_s=0.2) as in_flight_s):
         phase = evolve(runs_dir, name, reference, args.llm_evaluations, workers, in_flight,
                        [*llm_overrides(server.base_url, args.concurrency), f"ray.evaluations_per_cpu={per_cpu}"])
         stats = server.stats()
     if stats.first_request_at is None or stats.last_request_end_at is None:
         raise RuntimeError("no LLM request reached the fake server")
+    expected = phase.evaluations * EPISODES_PER_EVALUATION * 2 * MAX_TURNS
+    if stats.requests < expected:
+        raise RuntimeError(f"{stats.requests} LLM requests, {expected} expected: episodes ended before max_turns, "
+                           "so this would not measure conversations of the stated length")
     # steady state: the span without one evaluation's worth of time at each end (ramp-up, drain)
     steady = in_flight_s.capped_rate_between(stats.first_request_at + phase.worker_s,
                                              stats.last_request_end_at - phase.worker_s, bound)
@@ -379,6 +391,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="busy-share pairs (baseline, then the run) to show the noise")
     parser.add_argument("--skip-throughput", action="store_true", help="no throughput runs")
     parser.add_argument("--skip-quickstart", action="store_true", help="no memory measurement of the quickstart")
+    parser.add_argument("--quickstart-per-cpu", type=int, nargs="+", default=[None],
+                        help="run the quickstart once per ray.evaluations_per_cpu given (default: once, as configured)")
     args = parser.parse_args()
     os.environ.setdefault("OPENAI_API_KEY", "sk-bench-dummy")
 
@@ -402,10 +416,17 @@ def main() -> None:
                   f"{phases[2].steady_per_minute / phases[1].steady_per_minute:.2f} steady (2 cores: ideal 2.0)",
                   flush=True)
 
-        if not args.skip_quickstart:
-            memory, seconds, summary = quickstart_memory(runs_dir / "quickstart")
-            print(f"memory, `evopersona evolve runs/quickstart.toml` (offline, {summary.get('evaluations')} evaluations "
-                  f"in {seconds:.0f} s, stop {summary.get('stop_reason')}): {memory.summary()}", flush=True)
+        for per_cpu in [] if args.skip_quickstart else args.quickstart_per_cpu:
+            memory, seconds, summary = quickstart_memory(runs_dir / f"quickstart-{per_cpu}", per_cpu)
+            opened = open_run(Path(str(summary["path"])))
+            try:
+                statuses = opened.store.status_counts(opened.run.id)
+            finally:
+                opened.store.close()
+            setting = "as configured" if per_cpu is None else f"ray.evaluations_per_cpu={per_cpu}"
+            print(f"memory, `evopersona evolve runs/quickstart.toml` ({setting}; offline, {summary.get('evaluations')} "
+                  f"evaluations in {seconds:.0f} s, stop {summary.get('stop_reason')}, best score "
+                  f"{summary.get('best_score')}, statuses {statuses}): {memory.summary()}", flush=True)
 
         workers = args.llm_workers
         in_flight = args.llm_in_flight or workers * args.evaluations_per_cpu

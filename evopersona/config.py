@@ -206,10 +206,11 @@ class RayConfig(_Strict):
     num_cpus: int | None = Field(default=None, ge=1)
     max_retries: int = Field(default=2, ge=0)
     evaluations_per_cpu: int = Field(
-        default=1, ge=1, le=8,
+        default=2, ge=1, le=8,
         description="evaluations a CPU runs at once (local Ray: threads of one worker process per CPU; cluster: "
-        "a process each): 2 lets the next evaluation's episodes overlap the CPU stages of the one before, so a "
-        "slow LLM stays busy; search.in_flight should reach num_cpus × this",
+        "a process each, asking for 1/this of a CPU): 2 lets one evaluation's episodes overlap the CPU stages of "
+        "another, so a slow LLM stays busy (bench/evolve.py); search.in_flight should reach num_cpus × this; "
+        "1 on a cluster short of memory (one worker process per CPU instead of two)",
     )
     workers_lost_after_s: float = Field(
         default=120.0, gt=0, description="stop the run (resumable) when the cluster has had no CPU for this long"

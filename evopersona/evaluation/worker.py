@@ -12,6 +12,7 @@ reference is unpacked once per node (see bundle.py).
 from __future__ import annotations
 
 import asyncio
+import logging
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -29,10 +30,13 @@ from evopersona.evaluation.models import (
 from evopersona.evaluation.pipeline import evaluate_program
 from evopersona.fitness.objectives import FitnessReference
 from evopersona.llm.factory import shared_limiter
-from evopersona.llm.gateway import Gateway
+from evopersona.llm.gateway import Gateway, register_offline_provider
+from evopersona.llm.transport import LiteLLMTransport
 from evopersona.sandbox.bridge import gateway_handler
 from evopersona.sandbox.pool import SandboxPool
 from evopersona.tasks import Task
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -105,6 +109,26 @@ def worker_context(job: EvaluationJob, cache_dir: Path | None) -> WorkerContext:
         reference = FitnessReference.load(Path(job.reference_dir))
         _CONTEXT = WorkerContext(key, loop, thread, gateway, pool, reference)
         return _CONTEXT
+
+
+def warm_llm_client() -> None:
+    """Import litellm and build its lazy state now, with one synchronous call to the offline provider
+    (no network, no ledger, no event loop kept).
+
+    A process's first litellm use costs seconds: the import when the gateway is made (~3 s here) and
+    0.3-0.7 s of lazy set-up in the first call. A Ray actor pays them when it starts, while the driver
+    is still preparing the run (reference, seeds); otherwise its first evaluation pays them before
+    its episodes (the gateway, the program's LLM requests in the first sandbox run) or before its
+    result (the reflection), while the LLM idles."""
+    register_offline_provider()
+    LiteLLMTransport()
+    import litellm
+
+    try:
+        litellm.completion(model="offline/reflection", messages=[{"role": "user", "content": "warm-up"}],
+                           temperature=0.0, max_tokens=16, seed=0)
+    except Exception as exc:  # noqa: BLE001 - a warm-up only: the first evaluation then pays the set-up (an actor raising here would restart forever)
+        log.warning("LLM client warm-up failed: %s", exc)
 
 
 def close_worker_context() -> None:

@@ -27,7 +27,12 @@ from evopersona.evaluation.models import (
     JobTicket,
     RunContext,
 )
-from evopersona.evaluation.worker import run_cache_dir, run_job, run_ticket
+from evopersona.evaluation.worker import (
+    run_cache_dir,
+    run_job,
+    run_ticket,
+    warm_llm_client,
+)
 from evopersona.store.models import EvaluationResult
 from evopersona.tasks import Task
 
@@ -63,7 +68,13 @@ class WorkersLost(WorkFailed):
 
 
 class _EvaluationActor:
-    """A Ray worker process whose threads each run one evaluation, all sharing its worker context."""
+    """A Ray worker process whose threads each run one evaluation, all sharing its worker context.
+
+    It starts when the executor is made (before the driver builds the reference and the seeds) and
+    builds its LLM client's lazy state then, not in its first evaluation."""
+
+    def __init__(self) -> None:
+        warm_llm_client()
 
     def run(self, ticket_json: str, refs: dict[str, Any]) -> str:
         return run_ticket(ticket_json, refs)
@@ -103,7 +114,7 @@ class RayExecutor:
     the CPU stages of the one before: on a local Ray as threads of one actor per CPU (sharing its
     warm worker context), on a cluster as tasks asking for 1 / evaluations_per_cpu of a CPU (one
     process each, so that tasks still spread over whichever nodes have room). bench/evolve.py
-    measures the LLM busy share both ways."""
+    measures the LLM busy share both ways; the default is 2 (bench/README.md has the figures)."""
 
     def __init__(self, config: RayConfig) -> None:
         import ray

@@ -2,7 +2,10 @@
 
 It answers `POST /v1/chat/completions` after a configurable latency, replays injected faults
 (429 with Retry-After, 500, 400, a 401 that echoes the key like real providers do, a hang longer than the client's timeout) one per request in
-order, and counts what it received. Run it in a thread (`FakeOpenAI`) for tests, or in its own
+order, and counts what it received. Its reply echoes the last message (`reply="echo"`), or, with
+`reply="turns"`, is a plain sentence naming the turn and a hash of the conversation: user-turn
+cleaning (simulate/user_turn.py) keeps it whole (an echoed greeting is agent speech it drops) and it
+never repeats nor holds a stop token, so a simulated conversation runs to its max_turns. Run it in a thread (`FakeOpenAI`) for tests, or in its own
 process (`FakeOpenAIProcess`, `python -m evopersona.testing.fake_openai`) so a bench client does
 not share a core with it. Both are controlled through the same `/_control/*` endpoints.
 """
@@ -25,6 +28,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 FaultKind = Literal["429", "500", "503", "400", "401", "hang"]
+ReplyKind = Literal["echo", "turns"]
 
 
 class Fault(BaseModel):
@@ -55,8 +59,9 @@ class ServerStats(BaseModel):
 
 
 class _State:
-    def __init__(self, latency_s: float) -> None:
+    def __init__(self, latency_s: float, reply: ReplyKind = "echo") -> None:
         self.latency_s = latency_s
+        self.reply = reply
         self.faults: deque[Fault] = deque()
         self.requests = 0
         self.by_model: Counter[str] = Counter()
@@ -114,10 +119,14 @@ class _State:
         )
 
 
-def _reply(body: dict[str, Any]) -> dict[str, Any]:
+def _reply(body: dict[str, Any], kind: ReplyKind) -> dict[str, Any]:
     messages = body.get("messages") or []
     last = str(messages[-1].get("content", "")) if messages else ""
-    text = f"echo: {last[:200]}"
+    if kind == "echo":
+        text = f"echo: {last[:200]}"
+    else:
+        said = zlib.crc32("\n".join(str(m.get("content", "")) for m in messages).encode())
+        text = f"Turn {len(messages)} from me, about case {said:08x}."
     prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in messages) + 1
     return {
         "id": f"chatcmpl-fake-{zlib.crc32(last.encode())}",
@@ -159,7 +168,7 @@ def build_app(state: _State) -> web.Application:
         elif state.latency_s > 0:
             await asyncio.sleep(state.latency_s)
         if fault is None or fault.kind == "hang":
-            return web.json_response(_reply(body))
+            return web.json_response(_reply(body, state.reply))
         if fault.kind == "400":
             return _error(400, "fake bad request: this request cannot succeed")
         if fault.kind == "401":
@@ -228,8 +237,8 @@ class _Control:
 class FakeOpenAI(_Control):
     """The server on its own event loop in a daemon thread of this process."""
 
-    def __init__(self, latency_s: float = 0.0, port: int = 0) -> None:
-        self._state = _State(latency_s)
+    def __init__(self, latency_s: float = 0.0, port: int = 0, reply: ReplyKind = "echo") -> None:
+        self._state = _State(latency_s, reply)
         self._want_port = port
         self.port = 0
         self._loop = asyncio.new_event_loop()
@@ -264,13 +273,15 @@ class FakeOpenAI(_Control):
 class FakeOpenAIProcess(_Control):
     """The server in a child process, so a benchmarked client gets a core of its own."""
 
-    def __init__(self, latency_s: float = 0.0) -> None:
+    def __init__(self, latency_s: float = 0.0, reply: ReplyKind = "echo") -> None:
         self._latency_s = latency_s
+        self._reply = reply
         self._proc: subprocess.Popen[str] | None = None
         self.port = 0
 
     def start(self) -> Self:
-        cmd = [sys.executable, "-m", "evopersona.testing.fake_openai", "--latency", str(self._latency_s)]
+        cmd = [sys.executable, "-m", "evopersona.testing.fake_openai", "--latency", str(self._latency_s),
+               "--reply", self._reply]
         self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline()
@@ -296,8 +307,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="loopback OpenAI-compatible fake server")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--reply", choices=["echo", "turns"], default="echo", help="what each answer says")
     args = parser.parse_args()
-    server = FakeOpenAI(latency_s=args.latency, port=args.port).start()
+    server = FakeOpenAI(latency_s=args.latency, port=args.port, reply=args.reply).start()
     print(f"PORT {server.port}", flush=True)
     try:
         while True:

@@ -2,7 +2,8 @@
 
 Real parts only: the `evolve` command in a subprocess, a local Ray cluster of one CPU, and a
 loopback OpenAI-compatible server (its own thread) answering the user and agent roles after a fixed
-latency and recording the most requests it had in flight at once."""
+latency (replies that let each conversation run to max_turns) and recording the most requests it had in
+flight at once."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def _evolve(workdir: Path, base_url: str, per_cpu: int) -> dict:
 def test_two_evaluations_per_cpu_talk_to_the_llm_at_once(tmp_path: Path):
     (tmp_path / "runs").mkdir()
     (tmp_path / "runs" / "quickstart.toml").write_text((REPO / "runs" / "quickstart.toml").read_text())
-    with FakeOpenAI(latency_s=0.4) as server:
+    with FakeOpenAI(latency_s=0.4, reply="turns") as server:
         server.reset()
         summary = _evolve(tmp_path, server.base_url, per_cpu=2)
         peak = server.stats().peak_in_flight
