@@ -4,8 +4,9 @@ A real multi-node cluster on this machine (evopersona.testing.ray_cluster): a he
 worker nodes of 1 CPU each, in private mount namespaces that hide the runs folder (so the workers
 use only what reaches them through Ray). Evaluations are LLM-latency bound: the `user` and `agent`
 roles go to the loopback OpenAI-compatible server (evopersona.testing.fake_openai) with a fixed
-latency; every other role stays offline. The fitness reference is built once and copied into each
-run. Each phase runs `evopersona evolve --ray-address ...` with search.in_flight = worker nodes.
+latency, answering each turn with a sentence that user-turn cleaning keeps (`reply="turns"`), so
+every episode runs to max_turns; every other role stays offline. The fitness reference is built once
+and copied into each run. Each phase runs `evopersona evolve --ray-address ...` with search.in_flight = worker nodes.
 
     python bench/cluster_scaling.py            # about 6-10 minutes on 2 shared cores
 
@@ -93,7 +94,7 @@ def main() -> None:
     runs_dir = root / "runs"
     cluster = LocalRayCluster(root / "n")
     try:
-        with FakeOpenAIProcess(latency_s=args.latency) as server:
+        with FakeOpenAIProcess(latency_s=args.latency, reply="turns") as server:
             llm = llm_overrides(f"http://127.0.0.1:{server.port}/v1")
             reference = build_reference(runs_dir, args.evaluations)
             cluster.start_head()
