@@ -52,12 +52,14 @@ from evopersona.sandbox.protocol import (
     FrameTooLarge,
     decode,
     read_frame,
+    spin_until_readable,
     write_frame,
 )
 from evopersona.sandbox.shared import SharedBuffer
 
 SPAWN_TIMEOUT_S = 30.0
 FRAME_SLACK_BYTES = 64 * 1024
+SPIN_S = 0.001  # how long the parent polls for a worker's answer before sleeping (protocol.spin_until_readable)
 APPROVED_CACHE = 256
 DIGEST_MEMO = 32
 _SIGNAL_REASONS = {
@@ -153,6 +155,7 @@ class WorkerProcess:
         try:
             write_frame(self.fd_out, job)
             while True:
+                spin_until_readable(self.fd_in, SPIN_S)
                 message = read_frame(self.fd_in, self.max_frame_bytes, deadline)
                 if message["type"] != "llm":
                     break

@@ -1,10 +1,12 @@
 """The job protocol: a worker gets a program's source only when it does not hold the program, a worker
-that breaks the protocol fails only its own call, and the encoder's fast option changes no frame."""
+that breaks the protocol fails only its own call, the encoder's fast option changes no frame, and the
+parent's bounded poll for an answer reports what the pipe holds."""
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +17,11 @@ from evopersona.generator import ContractViolation, ProgramFailed
 from evopersona.sandbox import pool as pool_module
 from evopersona.sandbox.gate import GateRejected
 from evopersona.sandbox.pool import SandboxPool, WorkerProcess
-from evopersona.sandbox.protocol import MAX_CACHED_PROGRAMS, dumps
+from evopersona.sandbox.protocol import (
+    MAX_CACHED_PROGRAMS,
+    dumps,
+    spin_until_readable,
+)
 from tests.sandbox.conftest import GOOD, LIMITS, TASK, echo_handler
 
 
@@ -107,3 +113,19 @@ def test_non_string_keys_still_become_strings_and_other_data_still_fails():
         b'{"type":"result","axis_placement":{"1":true,"a":false}}'
     with pytest.raises(TypeError):
         dumps({"type": "result", "records": [object()]})
+
+
+def test_the_bounded_poll_sees_a_waiting_frame_a_closed_peer_and_an_empty_pipe():
+    read_end, write_end = os.pipe()
+    try:
+        assert spin_until_readable(read_end, 0.001) is False
+        os.write(write_end, b"x")
+        assert spin_until_readable(read_end, 0.0) is True
+        assert os.read(read_end, 1) == b"x"
+        os.close(write_end)
+        write_end = -1
+        assert spin_until_readable(read_end, 0.001) is True  # end of file: the reader then finds the peer gone
+    finally:
+        os.close(read_end)
+        if write_end >= 0:
+            os.close(write_end)
