@@ -31,7 +31,7 @@ from evopersona.evaluation.pipeline import evaluate_program
 from evopersona.fitness.objectives import FitnessReference
 from evopersona.llm.factory import shared_limiter
 from evopersona.llm.gateway import Gateway, register_offline_provider
-from evopersona.llm.transport import LiteLLMTransport
+from evopersona.llm.transport import configure_litellm
 from evopersona.sandbox.bridge import gateway_handler
 from evopersona.sandbox.pool import SandboxPool
 from evopersona.tasks import Task
@@ -121,7 +121,7 @@ def warm_llm_client() -> None:
     its episodes (the gateway, the program's LLM requests in the first sandbox run) or before its
     result (the reflection), while the LLM idles."""
     register_offline_provider()
-    LiteLLMTransport()
+    configure_litellm()
     import litellm
 
     try:

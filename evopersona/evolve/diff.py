@@ -169,8 +169,8 @@ class NearDuplicateIndex:
             pieces = normalised_pieces(code)
         except SyntaxError:
             pieces = None
-        signatures = [_piece_signature(piece, self.BUCKETS) for piece in pieces] if pieces is not None else [
-            _piece_signature(normalise_code(code), self.BUCKETS)]
+        texts = pieces if pieces is not None else [normalise_code(code)]
+        signatures = [_piece_signature(text, self.BUCKETS) for text in texts]
         tokens = list(itertools.chain.from_iterable(piece_tokens for piece_tokens, _ in signatures))
         buckets = np.concatenate([piece_buckets for _, piece_buckets in signatures]) if signatures else np.zeros(0, np.int64)
         counts = np.bincount(buckets, minlength=self.BUCKETS).astype(np.int32)

@@ -175,7 +175,7 @@ def _laid_out(statements: list[ast.stmt], pieces: list[str]) -> tuple[list[ast.s
 
 def _normalised(statements: list[ast.stmt], pieces: list[str]) -> str:
     laid_out = _laid_out(statements, pieces)
-    if laid_out is None:  # the first statement was the module docstring
+    if laid_out is None:  # a second string would become the docstring: unparse lays the rest out whole
         return ast.unparse(ast.Module(body=statements[1:], type_ignores=[]))
     statements, pieces = laid_out
     if not statements:
