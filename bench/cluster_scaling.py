@@ -33,10 +33,13 @@ from evopersona.testing.ray_cluster import LocalRayCluster
 QUICKSTART = Path(__file__).resolve().parent.parent / "runs" / "quickstart.toml"
 
 
+TASKS, PERSONAS, MAX_TURNS = 2, 3, 6
+
+
 def base_overrides(runs_dir: Path, evaluations: int) -> list[str]:
-    return [f"runs_dir={runs_dir}", "tasks.max_tasks=2", "tasks.batch_size=2", "tasks.personas_per_task=3",
-            "fitness.reference_tasks=6", "episodes.max_turns=6", f"search.max_evaluations={evaluations}",
-            "search.patience=1000"]
+    return [f"runs_dir={runs_dir}", f"tasks.max_tasks={TASKS}", f"tasks.batch_size={TASKS}",
+            f"tasks.personas_per_task={PERSONAS}", "fitness.reference_tasks=6", f"episodes.max_turns={MAX_TURNS}",
+            f"search.max_evaluations={evaluations}", "search.patience=1000"]
 
 
 def llm_overrides(base_url: str) -> list[str]:
@@ -102,6 +105,10 @@ def main() -> None:
             one = evolve(cluster, runs_dir, "one_node", reference, args.evaluations, 1, llm)
             cluster.add_worker(num_cpus=1, hidden=[runs_dir])
             two = evolve(cluster, runs_dir, "two_nodes", reference, args.evaluations, 2, llm)
+            requests, expected = server.stats().requests, 2 * args.evaluations * TASKS * PERSONAS * 2 * MAX_TURNS
+            if requests < expected:
+                raise RuntimeError(f"{requests} LLM requests, {expected} expected: episodes ended before max_turns, "
+                                   "so the phases did not hold conversations of the stated length")
     finally:
         cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
